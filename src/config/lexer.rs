@@ -1,0 +1,383 @@
+//! nginx's tokenizer, byte for byte.
+//!
+//! This follows `ngx_conf_read_token()` in nginx's `src/core/ngx_conf_file.c`:
+//! - words are separated by space, tab, CR and LF only; `;` and `{` end a word, `}` does not;
+//! - a word that starts with `"` or `'` is quoted, and after the closing quote only
+//!   white space, `;`, `{` or `)` may follow (anything else: `unexpected "x"`);
+//! - a quote inside a word is an ordinary character;
+//! - a backslash protects the next byte, whatever it is;
+//! - `${` does not end a word at the `{`;
+//! - `#` starts a comment only where a word could start;
+//! - escapes `\"`, `\'`, `\\`, `\t`, `\r`, `\n` are resolved in every word, other
+//!   backslashes are kept.
+//!
+//! The token-level pieces are nom parsers over bytes; the driver keeps nginx's state.
+
+use nom::bytes::complete::{take_till, take_while1};
+use nom::{IResult, Parser};
+
+use super::ast::{FileId, Quote, Span, SyntaxError, Word};
+
+/// nginx's white space: `' '`, `'\t'`, CR and LF (nothing else).
+#[inline]
+pub fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// One token of the configuration.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Token {
+    Word(Word),
+    /// `;`
+    Semi(Span),
+    /// `{`
+    Open(Span),
+    /// `}`
+    Close(Span),
+    Eof(Span),
+}
+
+/// White space and comments, as many as there are.
+fn trivia(mut i: &[u8]) -> &[u8] {
+    loop {
+        let r: IResult<&[u8], &[u8]> = take_while1(is_space).parse(i);
+        if let Ok((rest, _)) = r {
+            i = rest;
+            continue;
+        }
+        if i.first() == Some(&b'#') {
+            let r: IResult<&[u8], &[u8]> = take_till(|b| b == b'\n').parse(i);
+            if let Ok((rest, _)) = r {
+                i = rest;
+                continue;
+            }
+        }
+        return i;
+    }
+}
+
+/// The body of a quoted word up to (not including) the closing `quote`; a backslash
+/// protects the byte after it. `None` when the file ends first.
+fn quoted_body(i: &[u8], quote: u8) -> Option<usize> {
+    let mut k = 0;
+    while k < i.len() {
+        match i[k] {
+            b'\\' => k += 2,
+            b if b == quote => return Some(k),
+            _ => k += 1,
+        }
+    }
+    None
+}
+
+/// The length of an unquoted word starting at `i[0]`.
+fn unquoted_len(i: &[u8]) -> usize {
+    let mut k = 0;
+    let mut variable = false;
+    while k < i.len() {
+        let b = i[k];
+        if b == b'{' && variable {
+            k += 1;
+            continue;
+        }
+        variable = false;
+        match b {
+            b'\\' => {
+                k += 2;
+                continue;
+            }
+            b'$' => variable = true,
+            b';' | b'{' => break,
+            b if is_space(b) => break,
+            _ => {}
+        }
+        k += 1;
+    }
+    k.min(i.len())
+}
+
+/// Resolves nginx's escapes in a word's raw bytes.
+pub fn unescape(raw: &[u8]) -> Vec<u8> {
+    if !raw.contains(&b'\\') {
+        return raw.to_vec();
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    let mut k = 0;
+    while k < raw.len() {
+        if raw[k] == b'\\' && k + 1 < raw.len() {
+            match raw[k + 1] {
+                b'"' | b'\'' | b'\\' => {
+                    out.push(raw[k + 1]);
+                    k += 2;
+                    continue;
+                }
+                b't' => {
+                    out.push(b'\t');
+                    k += 2;
+                    continue;
+                }
+                b'r' => {
+                    out.push(b'\r');
+                    k += 2;
+                    continue;
+                }
+                b'n' => {
+                    out.push(b'\n');
+                    k += 2;
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        out.push(raw[k]);
+        k += 1;
+    }
+    out
+}
+
+/// Formats a byte the way nginx does in `unexpected "%c"`.
+pub fn show_byte(b: u8) -> String {
+    if b.is_ascii_graphic() || b == b' ' {
+        (b as char).to_string()
+    } else {
+        format!("\\x{b:02X}")
+    }
+}
+
+/// Tokenizer over one file.
+pub struct Lexer<'a> {
+    src: &'a [u8],
+    pos: usize,
+    file: FileId,
+}
+
+impl<'a> Lexer<'a> {
+    pub fn new(src: &'a [u8], file: FileId) -> Lexer<'a> {
+        // A UTF-8 byte order mark is not part of the configuration.
+        let pos = if src.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
+        Lexer { src, pos, file }
+    }
+
+    pub fn pos(&self) -> usize {
+        self.pos
+    }
+
+    pub fn src(&self) -> &'a [u8] {
+        self.src
+    }
+
+    pub fn set_pos(&mut self, pos: usize) {
+        self.pos = pos.min(self.src.len());
+    }
+
+    fn span(&self, start: usize, end: usize) -> Span {
+        Span::new(self.file, start, end)
+    }
+
+    /// The next token. A syntax error inside a token is returned as `Err`, with the
+    /// lexer already past the offending byte.
+    pub fn next_token(&mut self) -> Result<Token, SyntaxError> {
+        let rest = trivia(&self.src[self.pos..]);
+        let start = self.src.len() - rest.len();
+        self.pos = start;
+        let Some(&b) = rest.first() else {
+            return Ok(Token::Eof(self.span(start, start)));
+        };
+        match b {
+            b';' => {
+                self.pos += 1;
+                Ok(Token::Semi(self.span(start, start + 1)))
+            }
+            b'{' => {
+                self.pos += 1;
+                Ok(Token::Open(self.span(start, start + 1)))
+            }
+            b'}' => {
+                self.pos += 1;
+                Ok(Token::Close(self.span(start, start + 1)))
+            }
+            b'"' | b'\'' => {
+                let Some(len) = quoted_body(&rest[1..], b) else {
+                    self.pos = self.src.len();
+                    return Err(SyntaxError {
+                        span: self.span(start, self.src.len()),
+                        message: "unexpected end of file, expecting \";\" or \"}\"".into(),
+                    });
+                };
+                let end = start + 1 + len + 1;
+                self.pos = end;
+                let word = Word {
+                    value: unescape(&rest[1..1 + len]),
+                    span: self.span(start, end),
+                    quote: if b == b'"' {
+                        Quote::Double
+                    } else {
+                        Quote::Single
+                    },
+                };
+                // After a closing quote nginx needs a space, `;`, `{` or `)`.
+                match self.src.get(end) {
+                    None => Ok(Token::Word(word)),
+                    Some(&c) if is_space(c) || c == b';' || c == b'{' || c == b')' => {
+                        Ok(Token::Word(word))
+                    }
+                    Some(&c) => {
+                        self.pos = end + 1;
+                        Err(SyntaxError {
+                            span: self.span(end, end + 1),
+                            message: format!("unexpected \"{}\"", show_byte(c)),
+                        })
+                    }
+                }
+            }
+            _ => {
+                let len = unquoted_len(rest);
+                let end = start + len;
+                self.pos = end;
+                Ok(Token::Word(Word {
+                    value: unescape(&rest[..len]),
+                    span: self.span(start, end),
+                    quote: Quote::None,
+                }))
+            }
+        }
+    }
+
+    /// Reads the body of a `*_by_lua_block` after its `{`: Lua code up to the matching
+    /// `}`, with braces inside Lua strings and comments ignored. Returns the body's
+    /// range and leaves the lexer after the closing `}`; `None` when the file ends first.
+    pub fn lua_block(&mut self) -> Option<(usize, usize)> {
+        let s = self.src;
+        let start = self.pos;
+        let mut k = start;
+        let mut depth = 1usize;
+        while k < s.len() {
+            match s[k] {
+                b'{' => depth += 1,
+                b'}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        self.pos = k + 1;
+                        return Some((start, k));
+                    }
+                }
+                q @ (b'"' | b'\'') => {
+                    k += 1;
+                    while k < s.len() && s[k] != q && s[k] != b'\n' {
+                        if s[k] == b'\\' {
+                            k += 1;
+                        }
+                        k += 1;
+                    }
+                }
+                b'[' => {
+                    if let Some(end) = long_bracket(&s[k..]) {
+                        k += end;
+                        continue;
+                    }
+                }
+                b'-' if s.get(k + 1) == Some(&b'-') => {
+                    k += 2;
+                    if s.get(k) == Some(&b'[')
+                        && let Some(end) = long_bracket(&s[k..])
+                    {
+                        k += end;
+                        continue;
+                    }
+                    while k < s.len() && s[k] != b'\n' {
+                        k += 1;
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            k += 1;
+        }
+        self.pos = s.len();
+        None
+    }
+}
+
+/// A Lua long bracket `[[ ... ]]` or `[==[ ... ]==]` at the start of `s`: its length.
+fn long_bracket(s: &[u8]) -> Option<usize> {
+    let level = s[1..].iter().take_while(|&&b| b == b'=').count();
+    if s.get(1 + level) != Some(&b'[') {
+        return None;
+    }
+    let body = 2 + level;
+    let mut close = Vec::with_capacity(level + 2);
+    close.push(b']');
+    close.extend(std::iter::repeat_n(b'=', level));
+    close.push(b']');
+    s[body..]
+        .windows(close.len())
+        .position(|w| w == close.as_slice())
+        .map(|p| body + p + close.len())
+        .or(Some(s.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(src: &str) -> Vec<String> {
+        let mut lx = Lexer::new(src.as_bytes(), FileId(0));
+        let mut out = Vec::new();
+        loop {
+            match lx.next_token() {
+                Ok(Token::Eof(_)) => return out,
+                Ok(Token::Word(w)) => out.push(w.as_str().into_owned()),
+                Ok(Token::Semi(_)) => out.push(";".into()),
+                Ok(Token::Open(_)) => out.push("{".into()),
+                Ok(Token::Close(_)) => out.push("}".into()),
+                Err(e) => out.push(format!("ERR {}", e.message)),
+            }
+        }
+    }
+
+    #[test]
+    fn right_brace_does_not_end_a_word() {
+        assert_eq!(
+            words("location ~ ^/a{2}$ { }"),
+            ["location", "~", "^/a", "{", "2}$", "{", "}"]
+        );
+    }
+
+    #[test]
+    fn dollar_brace_stays_in_word() {
+        assert_eq!(
+            words("try_files /a/${uri}.html;"),
+            ["try_files", "/a/${uri}.html", ";"]
+        );
+    }
+
+    #[test]
+    fn escapes_resolved_like_nginx() {
+        assert_eq!(
+            words(r#"a "x\"y\\z\n" \#b\ c;"#),
+            ["a", "x\"y\\z\n", r"\#b\ c", ";"]
+        );
+    }
+
+    #[test]
+    fn text_after_closing_quote_is_an_error() {
+        assert_eq!(
+            words(r#""left"-quote;"#),
+            ["ERR unexpected \"-\"", "quote", ";"]
+        );
+    }
+
+    #[test]
+    fn comments_only_where_a_word_starts() {
+        assert_eq!(words("a#b # c\n;"), ["a#b", ";"]);
+    }
+
+    #[test]
+    fn bom_is_skipped() {
+        assert_eq!(words("\u{feff}user x;"), ["user", "x", ";"]);
+    }
+}

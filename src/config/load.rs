@@ -1,0 +1,654 @@
+//! Loading a whole configuration: the main file, its includes, a directory of
+//! site fragments, or an `nginx -T` dump.
+//!
+//! Includes are resolved as nginx resolves them (`ngx_conf_include()`): a relative path
+//! is relative to the configuration prefix (the directory of the main configuration, or
+//! `--prefix`); a path with `*`, `?` or `[` is a glob whose matches are read in sorted
+//! order and may match nothing; a plain path must exist. Each file is read and parsed
+//! once; include cycles and symlink loops are reported, never followed.
+
+use std::collections::{HashMap, HashSet};
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::ast::{Directive, FileId, Parse, Span};
+use super::dump;
+use super::parser::parse;
+use super::source::Sources;
+
+/// Deepest chain of includes followed.
+pub const MAX_INCLUDE_DEPTH: usize = 64;
+/// Largest file read (bytes); spans are 32-bit.
+pub const MAX_FILE_SIZE: u64 = 1 << 31;
+
+/// Where the configuration comes from.
+#[derive(Debug, Clone)]
+pub enum Input {
+    /// A main configuration file such as `/etc/nginx/nginx.conf`.
+    File(PathBuf),
+    /// A directory of server-level fragments (`sites-available/`), or a directory that
+    /// holds `nginx.conf`.
+    Dir(PathBuf),
+    /// The bytes of stdin: an `nginx -T` dump, or a single configuration file.
+    Stdin(Vec<u8>),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// The configuration prefix relative paths are resolved against.
+    pub prefix: Option<PathBuf>,
+    /// Do not follow includes.
+    pub single_file: bool,
+}
+
+/// What kind of problem a [`LoadError`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadErrorKind {
+    /// The input itself could not be read.
+    Input,
+    /// An include names a file that cannot be read.
+    Include,
+    /// An include leads back to a file that includes it.
+    Cycle,
+    /// Includes nested deeper than [`MAX_INCLUDE_DEPTH`].
+    TooDeep,
+}
+
+/// A problem reading files (syntax errors are in each file's [`Parse`]).
+#[derive(Debug, Clone)]
+pub struct LoadError {
+    pub kind: LoadErrorKind,
+    /// The `include` directive that led here, when there is one.
+    pub span: Option<Span>,
+    pub path: PathBuf,
+    pub message: String,
+}
+
+/// A file where the configuration starts, and the block context it is read in.
+#[derive(Debug, Clone)]
+pub struct Root {
+    pub file: FileId,
+    /// Enclosing block names: empty for a main configuration, `["http"]` for a site
+    /// fragment from a directory.
+    pub context: Vec<String>,
+}
+
+/// A loaded configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub sources: Sources,
+    /// Parse results, indexed by [`FileId`] like `sources`.
+    pub files: Vec<Parse>,
+    pub roots: Vec<Root>,
+    /// The files each `include` directive (by its span) brought in, in order.
+    pub includes: HashMap<Span, Vec<FileId>>,
+    pub errors: Vec<LoadError>,
+    /// The configuration prefix used for relative paths (with a trailing separator
+    /// semantics: `prefix.join(relative)`).
+    pub prefix: PathBuf,
+}
+
+/// Where file contents come from: the file system, or the sections of a dump.
+trait Files {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// The files matching a glob pattern, sorted as nginx sorts them (bytewise).
+    fn glob(&self, pattern: &Path) -> io::Result<Vec<PathBuf>>;
+    /// A key that identifies the file (resolving symlinks), for cycle detection.
+    fn identity(&self, path: &Path) -> io::Result<PathBuf>;
+}
+
+struct RealFiles;
+
+fn glob_options() -> glob::MatchOptions {
+    glob::MatchOptions {
+        case_sensitive: true,
+        require_literal_separator: true,
+        require_literal_leading_dot: true,
+    }
+}
+
+impl Files for RealFiles {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        read_file(path)
+    }
+
+    fn glob(&self, pattern: &Path) -> io::Result<Vec<PathBuf>> {
+        let text = pattern.to_string_lossy();
+        let paths = glob::glob_with(&text, glob_options())
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.msg))?;
+        let mut out: Vec<PathBuf> = paths.filter_map(Result::ok).collect();
+        out.sort_by(|a, b| {
+            a.as_os_str()
+                .as_encoded_bytes()
+                .cmp(b.as_os_str().as_encoded_bytes())
+        });
+        Ok(out)
+    }
+
+    fn identity(&self, path: &Path) -> io::Result<PathBuf> {
+        std::fs::canonicalize(path)
+    }
+}
+
+/// Reads a file, refusing directories and files too large to index.
+pub fn read_file(path: &Path) -> io::Result<Vec<u8>> {
+    let meta = std::fs::metadata(path)?;
+    if meta.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::IsADirectory,
+            "Is a directory",
+        ));
+    }
+    if meta.len() > MAX_FILE_SIZE {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("file is larger than {} bytes", MAX_FILE_SIZE),
+        ));
+    }
+    std::fs::read(path)
+}
+
+/// The sections of an `nginx -T` dump, by path.
+struct DumpFiles {
+    files: HashMap<PathBuf, Vec<u8>>,
+}
+
+impl Files for DumpFiles {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        self.files.get(path).cloned().ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                "No such file or directory (not in the nginx -T dump)",
+            )
+        })
+    }
+
+    fn glob(&self, pattern: &Path) -> io::Result<Vec<PathBuf>> {
+        let p = glob::Pattern::new(&pattern.to_string_lossy())
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.msg))?;
+        let mut out: Vec<PathBuf> = self
+            .files
+            .keys()
+            .filter(|k| p.matches_path_with(k, glob_options()))
+            .cloned()
+            .collect();
+        out.sort_by(|a, b| {
+            a.as_os_str()
+                .as_encoded_bytes()
+                .cmp(b.as_os_str().as_encoded_bytes())
+        });
+        Ok(out)
+    }
+
+    fn identity(&self, path: &Path) -> io::Result<PathBuf> {
+        Ok(path.to_path_buf())
+    }
+}
+
+/// nginx's wording of an I/O error, e.g. `(2: No such file or directory)`.
+pub fn os_error(e: &io::Error) -> String {
+    match e.raw_os_error() {
+        Some(code) => {
+            let text = e.to_string();
+            let text = text.split(" (os error").next().unwrap_or(&text).to_string();
+            format!("({code}: {text})")
+        }
+        None => format!("({e})"),
+    }
+}
+
+fn is_glob(path: &[u8]) -> bool {
+    path.iter().any(|b| matches!(b, b'*' | b'?' | b'['))
+}
+
+/// Whether a file in a directory input is an editor backup or other non-config file.
+pub fn is_ignored_name(name: &str) -> bool {
+    name.starts_with('.')
+        || name.ends_with('~')
+        || (name.starts_with('#') && name.ends_with('#'))
+        || [
+            ".swp",
+            ".swo",
+            ".bak",
+            ".orig",
+            ".rej",
+            ".old",
+            ".dpkg-dist",
+            ".dpkg-old",
+            ".dpkg-new",
+            ".ucf-dist",
+            ".ucf-old",
+            ".rpmnew",
+            ".rpmsave",
+            ".tmp",
+        ]
+        .iter()
+        .any(|s| name.ends_with(s))
+}
+
+/// Loads a configuration with its includes.
+pub fn load(input: &Input, opts: &LoadOptions) -> Config {
+    match input {
+        Input::File(path) => {
+            let prefix = opts.prefix.clone().unwrap_or_else(|| parent_dir(path));
+            let mut l = Loader::new(RealFiles, prefix, opts.single_file);
+            l.root(path.clone(), Vec::new());
+            l.finish()
+        }
+        Input::Dir(dir) => load_dir(dir, opts),
+        Input::Stdin(bytes) => match dump::split(bytes) {
+            Some(sections) => {
+                let main = sections[0].0.clone();
+                let prefix = opts.prefix.clone().unwrap_or_else(|| parent_dir(&main));
+                let files = DumpFiles {
+                    files: sections.into_iter().collect(),
+                };
+                let mut l = Loader::new(files, prefix, opts.single_file);
+                l.root(main, Vec::new());
+                l.finish()
+            }
+            None => {
+                let prefix = opts
+                    .prefix
+                    .clone()
+                    .or_else(|| std::env::current_dir().ok())
+                    .unwrap_or_default();
+                let mut files = HashMap::new();
+                let name = PathBuf::from("<stdin>");
+                files.insert(name.clone(), bytes.clone());
+                let mut l = Loader::new(
+                    Stacked {
+                        first: DumpFiles { files },
+                        then: RealFiles,
+                    },
+                    prefix,
+                    opts.single_file,
+                );
+                l.root(name, Vec::new());
+                l.finish()
+            }
+        },
+    }
+}
+
+/// Reads stdin's name first from memory, every other file from the file system.
+struct Stacked<A, B> {
+    first: A,
+    then: B,
+}
+
+impl<A: Files, B: Files> Files for Stacked<A, B> {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        self.first.read(path).or_else(|_| self.then.read(path))
+    }
+    fn glob(&self, pattern: &Path) -> io::Result<Vec<PathBuf>> {
+        self.then.glob(pattern)
+    }
+    fn identity(&self, path: &Path) -> io::Result<PathBuf> {
+        if self.first.read(path).is_ok() {
+            return self.first.identity(path);
+        }
+        self.then.identity(path)
+    }
+}
+
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+fn load_dir(dir: &Path, opts: &LoadOptions) -> Config {
+    let main = dir.join("nginx.conf");
+    if main.is_file() {
+        return load(&Input::File(main), opts);
+    }
+    let prefix = opts.prefix.clone().unwrap_or_else(|| {
+        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned());
+        match name.as_deref() {
+            Some("sites-available" | "sites-enabled" | "conf.d" | "http.d" | "vhosts.d") => {
+                parent_dir(dir)
+            }
+            _ => dir.to_path_buf(),
+        }
+    });
+    let mut l = Loader::new(RealFiles, prefix, opts.single_file);
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        match entry {
+            Ok(e) if e.file_type().is_file() => {
+                if !is_ignored_name(&e.file_name().to_string_lossy()) {
+                    l.root(e.path().to_path_buf(), vec!["http".to_string()]);
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let path = e
+                    .path()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| dir.to_path_buf());
+                let message = match e.io_error() {
+                    Some(io) => format!("cannot read \"{}\" {}", path.display(), os_error(io)),
+                    None => format!("cannot read \"{}\": {e}", path.display()),
+                };
+                l.config.errors.push(LoadError {
+                    kind: LoadErrorKind::Input,
+                    span: None,
+                    path,
+                    message,
+                });
+            }
+        }
+    }
+    if l.config.roots.is_empty() && l.config.errors.is_empty() {
+        l.config.errors.push(LoadError {
+            kind: LoadErrorKind::Input,
+            span: None,
+            path: dir.to_path_buf(),
+            message: format!("no configuration files in \"{}\"", dir.display()),
+        });
+    }
+    l.finish()
+}
+
+struct Loader<F: Files> {
+    fs: F,
+    config: Config,
+    single_file: bool,
+    /// Files already read, by identity.
+    seen: HashMap<PathBuf, FileId>,
+    /// For each file: the (include span, targets) it has, for cycle detection.
+    edges: HashMap<FileId, Vec<(Span, FileId)>>,
+    queue: Vec<FileId>,
+}
+
+impl<F: Files> Loader<F> {
+    fn new(fs: F, prefix: PathBuf, single_file: bool) -> Loader<F> {
+        Loader {
+            fs,
+            config: Config {
+                prefix,
+                ..Config::default()
+            },
+            single_file,
+            seen: HashMap::new(),
+            edges: HashMap::new(),
+            queue: Vec::new(),
+        }
+    }
+
+    /// Reads and parses a file once; `None` (and an error) when it cannot be read.
+    fn read(&mut self, path: &Path, from: Option<Span>) -> Option<FileId> {
+        let identity = self.fs.identity(path);
+        if let Ok(id) = &identity
+            && let Some(&f) = self.seen.get(id)
+        {
+            return Some(f);
+        }
+        let bytes = identity.and_then(|_| self.fs.read(path));
+        match bytes {
+            Ok(bytes) => {
+                let id = FileId(self.config.files.len() as u32);
+                let parsed = parse(&bytes, id);
+                let added = self.config.sources.add(path.to_path_buf(), bytes);
+                debug_assert_eq!(added, id);
+                self.config.files.push(parsed);
+                if let Ok(key) = self.fs.identity(path) {
+                    self.seen.insert(key, id);
+                }
+                self.queue.push(id);
+                Some(id)
+            }
+            Err(e) => {
+                let message = if e.raw_os_error() == Some(40) {
+                    format!(
+                        "open() \"{}\" failed (40: symbolic link loop)",
+                        path.display()
+                    )
+                } else {
+                    format!("open() \"{}\" failed {}", path.display(), os_error(&e))
+                };
+                self.config.errors.push(LoadError {
+                    kind: if from.is_some() {
+                        LoadErrorKind::Include
+                    } else {
+                        LoadErrorKind::Input
+                    },
+                    span: from,
+                    path: path.to_path_buf(),
+                    message,
+                });
+                None
+            }
+        }
+    }
+
+    fn root(&mut self, path: PathBuf, context: Vec<String>) {
+        if let Some(file) = self.read(&path, None) {
+            self.config.roots.push(Root { file, context });
+        }
+        self.drain();
+    }
+
+    /// Follows the includes of every file read so far, breadth first (the order
+    /// crossplane lists files in).
+    fn drain(&mut self) {
+        let mut next = 0;
+        while next < self.queue.len() {
+            let file = self.queue[next];
+            next += 1;
+            if self.single_file {
+                continue;
+            }
+            let mut found = Vec::new();
+            collect_includes(&self.config.files[file.0 as usize].directives, &mut found);
+            for (span, pattern) in found {
+                let targets = self.resolve(span, &pattern);
+                self.edges
+                    .entry(file)
+                    .or_default()
+                    .extend(targets.iter().map(|t| (span, *t)));
+                self.config.includes.insert(span, targets);
+            }
+        }
+        self.queue.clear();
+    }
+
+    fn resolve(&mut self, span: Span, pattern: &[u8]) -> Vec<FileId> {
+        let text = String::from_utf8_lossy(pattern).into_owned();
+        let path = self.config.prefix.join(&text);
+        if is_glob(pattern) {
+            match self.fs.glob(&path) {
+                Ok(paths) => paths
+                    .iter()
+                    .filter_map(|p| self.read(p, Some(span)))
+                    .collect(),
+                Err(e) => {
+                    self.config.errors.push(LoadError {
+                        kind: LoadErrorKind::Include,
+                        span: Some(span),
+                        path,
+                        message: format!("invalid include pattern \"{text}\": {e}"),
+                    });
+                    Vec::new()
+                }
+            }
+        } else {
+            self.read(&path, Some(span)).into_iter().collect()
+        }
+    }
+
+    /// Reports include cycles and includes nested too deep (depth-first from the roots).
+    fn check_cycles(&mut self) {
+        let roots: Vec<FileId> = self.config.roots.iter().map(|r| r.file).collect();
+        let mut reported = HashSet::new();
+        for root in roots {
+            // Explicit stack: (file, index of next edge).
+            let mut stack: Vec<(FileId, usize)> = vec![(root, 0)];
+            let mut on_path: Vec<FileId> = vec![root];
+            while let Some((file, i)) = stack.last().copied() {
+                let edges = self.edges.get(&file).map_or(&[][..], |v| v.as_slice());
+                if i >= edges.len() {
+                    stack.pop();
+                    on_path.pop();
+                    continue;
+                }
+                let (span, target) = edges[i];
+                if let Some(top) = stack.last_mut() {
+                    top.1 += 1;
+                }
+                if on_path.contains(&target) {
+                    if reported.insert(span) {
+                        let mut chain: Vec<String> = on_path
+                            .iter()
+                            .skip_while(|f| **f != target)
+                            .map(|f| self.config.sources.path(*f).display().to_string())
+                            .collect();
+                        chain.push(self.config.sources.path(target).display().to_string());
+                        self.config.errors.push(LoadError {
+                            kind: LoadErrorKind::Cycle,
+                            span: Some(span),
+                            path: self.config.sources.path(target).to_path_buf(),
+                            message: format!("include cycle: {}", chain.join(" -> ")),
+                        });
+                    }
+                    continue;
+                }
+                if on_path.len() >= MAX_INCLUDE_DEPTH {
+                    if reported.insert(span) {
+                        self.config.errors.push(LoadError {
+                            kind: LoadErrorKind::TooDeep,
+                            span: Some(span),
+                            path: self.config.sources.path(target).to_path_buf(),
+                            message: format!(
+                                "includes nested more than {MAX_INCLUDE_DEPTH} levels deep"
+                            ),
+                        });
+                    }
+                    continue;
+                }
+                stack.push((target, 0));
+                on_path.push(target);
+            }
+        }
+    }
+
+    fn finish(mut self) -> Config {
+        self.check_cycles();
+        self.config
+    }
+}
+
+/// Every `include` directive in a file (in any block), with its argument.
+fn collect_includes(directives: &[Directive], out: &mut Vec<(Span, Vec<u8>)>) {
+    let mut stack: Vec<&[Directive]> = vec![directives];
+    // Depth-first, in source order.
+    let mut pending: Vec<(Span, Vec<u8>)> = Vec::new();
+    while let Some(list) = stack.pop() {
+        for d in list.iter().rev() {
+            if d.is("include") && d.args.len() == 1 && d.block.is_none() {
+                pending.push((d.span, d.args[0].value.clone()));
+            }
+            if let Some(b) = &d.block {
+                stack.push(&b.directives);
+            }
+        }
+    }
+    pending.sort_by_key(|(s, _)| s.start);
+    out.extend(pending);
+}
+
+/// A directive with the blocks it sits in, as met while walking a [`Config`].
+pub struct Visit<'a> {
+    pub directive: &'a Directive,
+    /// The enclosing block directives, outermost first (across includes).
+    pub parents: &'a [&'a Directive],
+    /// The root's context (`["http"]` for a site fragment).
+    pub context: &'a [String],
+}
+
+impl Visit<'_> {
+    /// The names of the enclosing blocks, outermost first, the root context included.
+    pub fn context_names(&self) -> Vec<String> {
+        self.context
+            .iter()
+            .cloned()
+            .chain(self.parents.iter().map(|d| d.name.as_str().into_owned()))
+            .collect()
+    }
+}
+
+impl Config {
+    /// Walks every directive in the order nginx reads them, replacing each `include`
+    /// with the contents of the files it names (the `include` itself is visited first).
+    /// Include cycles are not followed.
+    pub fn walk<'a>(&'a self, f: &mut dyn FnMut(&Visit<'_>)) {
+        for root in &self.roots {
+            let mut parents: Vec<&'a Directive> = Vec::new();
+            let mut files = vec![root.file];
+            self.walk_list(
+                &self.files[root.file.0 as usize].directives,
+                &mut parents,
+                &mut files,
+                &root.context,
+                f,
+            );
+        }
+    }
+
+    fn walk_list<'a>(
+        &'a self,
+        list: &'a [Directive],
+        parents: &mut Vec<&'a Directive>,
+        files: &mut Vec<FileId>,
+        context: &[String],
+        f: &mut dyn FnMut(&Visit<'_>),
+    ) {
+        for d in list {
+            f(&Visit {
+                directive: d,
+                parents,
+                context,
+            });
+            if let Some(targets) = self.includes.get(&d.span)
+                && files.len() < MAX_INCLUDE_DEPTH
+            {
+                for t in targets {
+                    if files.contains(t) {
+                        continue;
+                    }
+                    files.push(*t);
+                    self.walk_list(
+                        &self.files[t.0 as usize].directives,
+                        parents,
+                        files,
+                        context,
+                        f,
+                    );
+                    files.pop();
+                }
+            }
+            if let Some(b) = &d.block {
+                parents.push(d);
+                self.walk_list(&b.directives, parents, files, context, f);
+                parents.pop();
+            }
+        }
+    }
+
+    /// Every syntax error of every file.
+    pub fn syntax_errors(&self) -> impl Iterator<Item = &super::ast::SyntaxError> {
+        self.files.iter().flat_map(|p| p.errors.iter())
+    }
+
+    /// Resolves a path argument (certificate, CA file...) the way nginx does for files
+    /// named in the configuration: relative to the configuration prefix.
+    pub fn resolve_path(&self, value: &str) -> PathBuf {
+        self.prefix.join(value)
+    }
+}
