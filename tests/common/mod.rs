@@ -1,0 +1,175 @@
+//! Shared helpers for integration tests: the real nginx binary on loopback, started with
+//! its own `-p`/`-c` in a temporary directory and stopped by its PID.
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+/// Whether the external tools a test needs are present. When one is missing the test
+/// prints a visible SKIP line and returns false, unless `REQUIRE_NGINX=1` (as in CI),
+/// where a missing tool fails the test.
+pub fn have_tools(tools: &[&str]) -> bool {
+    let missing: Vec<&str> = tools
+        .iter()
+        .copied()
+        .filter(|t| find_binary(t).is_none())
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    if std::env::var("REQUIRE_NGINX").is_ok_and(|v| v == "1") {
+        panic!("REQUIRE_NGINX=1 but {missing:?} not found on PATH");
+    }
+    eprintln!(
+        "SKIP: {missing:?} not installed; install them (apt-get install nginx openssl curl) to run this test"
+    );
+    false
+}
+
+/// The path of a binary, searching PATH and the sbin directories nginx lives in.
+pub fn find_binary(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin", "/sbin", "/usr/local/sbin"].map(PathBuf::from))
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+pub fn nginx_bin() -> PathBuf {
+    find_binary("nginx").unwrap_or_else(|| PathBuf::from("nginx"))
+}
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("no free port on 127.0.0.1")
+}
+
+/// The lines every test configuration needs so that nginx writes only inside `dir`.
+pub fn preamble(dir: &Path) -> String {
+    let d = dir.display();
+    let user = if is_root() { "user root root;\n" } else { "" };
+    format!(
+        "{user}worker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log info;\nevents {{ worker_connections 64; }}\n"
+    )
+}
+
+/// Temp paths for an `http {}` block, inside `dir`.
+pub fn http_temp_paths(dir: &Path) -> String {
+    let d = dir.display();
+    format!(
+        "client_body_temp_path {d}/tmp/body; proxy_temp_path {d}/tmp/proxy; fastcgi_temp_path {d}/tmp/fastcgi; uwsgi_temp_path {d}/tmp/uwsgi; scgi_temp_path {d}/tmp/scgi;\n"
+    )
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// `nginx -t` (or another flag such as `-T`) on a configuration, with `dir` as prefix.
+pub fn nginx_check(dir: &Path, conf: &Path, flag: &str) -> Output {
+    std::fs::create_dir_all(dir.join("tmp")).ok();
+    std::fs::create_dir_all(dir.join("logs")).ok();
+    Command::new(nginx_bin())
+        .arg(flag)
+        .arg("-p")
+        .arg(dir)
+        .arg("-c")
+        .arg(conf)
+        .output()
+        .expect("cannot run nginx")
+}
+
+/// A running nginx, stopped (by PID) when dropped.
+pub struct Nginx {
+    pub dir: PathBuf,
+    pub pid: u32,
+}
+
+impl Nginx {
+    /// Starts nginx on `conf`, with `dir` as prefix; waits until its PID file exists
+    /// and `port` accepts connections.
+    pub fn start(dir: &Path, conf: &Path, port: u16) -> Result<Nginx, String> {
+        std::fs::create_dir_all(dir.join("tmp")).ok();
+        std::fs::create_dir_all(dir.join("logs")).ok();
+        let out = Command::new(nginx_bin())
+            .arg("-p")
+            .arg(dir)
+            .arg("-c")
+            .arg(conf)
+            .output()
+            .map_err(|e| format!("cannot run nginx: {e}"))?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+        }
+        let pid_file = dir.join("nginx.pid");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(s) = std::fs::read_to_string(&pid_file) {
+                if let Ok(pid) = s.trim().parse::<u32>() {
+                    if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                        return Ok(Nginx {
+                            dir: dir.to_path_buf(),
+                            pid,
+                        });
+                    }
+                }
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "nginx did not come up on port {port}; error.log:\n{}",
+                    std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Asks nginx to reopen its log files (as logrotate does), by signal to its PID.
+    pub fn reopen_logs(&self) {
+        let _ = Command::new("kill")
+            .arg("-USR1")
+            .arg(self.pid.to_string())
+            .status();
+    }
+
+    pub fn stop(&mut self) {
+        if self.pid == 0 {
+            return;
+        }
+        let _ = Command::new("kill")
+            .arg("-QUIT")
+            .arg(self.pid.to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Path::new(&format!("/proc/{}", self.pid)).exists() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if Path::new(&format!("/proc/{}", self.pid)).exists() {
+            let _ = Command::new("kill")
+                .arg("-KILL")
+                .arg(self.pid.to_string())
+                .status();
+        }
+        self.pid = 0;
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The built `nginx-mtls-lint` binary.
+pub fn tool() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_nginx-mtls-lint"))
+}
