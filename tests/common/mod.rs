@@ -113,15 +113,14 @@ impl Nginx {
         let pid_file = dir.join("nginx.pid");
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            if let Ok(s) = std::fs::read_to_string(&pid_file) {
-                if let Ok(pid) = s.trim().parse::<u32>() {
-                    if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                        return Ok(Nginx {
-                            dir: dir.to_path_buf(),
-                            pid,
-                        });
-                    }
-                }
+            if let Ok(s) = std::fs::read_to_string(&pid_file)
+                && let Ok(pid) = s.trim().parse::<u32>()
+                && std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+            {
+                return Ok(Nginx {
+                    dir: dir.to_path_buf(),
+                    pid,
+                });
             }
             if Instant::now() > deadline {
                 return Err(format!(
