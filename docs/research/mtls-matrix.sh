@@ -214,6 +214,7 @@ cat "$PKI/int.crl" "$PKI/root.crl" "$PKI/int_rev.crl" > "$PKI/crl_all.pem"
 cat "$PKI/int_expired.crl" "$PKI/root.crl" > "$PKI/crl_int_expired.pem"
 cat "$PKI/int.crl" > "$PKI/crl_int_only.pem"
 cat "$PKI/root.crl" > "$PKI/crl_root_only.pem"
+cat "$PKI/root.crt" "$PKI/int.crl" "$PKI/root.crl" > "$PKI/crl_with_root_cert.pem"   # a CERTIFICATE inside the ssl_crl file
 
 # client credential bundles: <name>.pem = leaf [+ chain]
 cl() { local out=$1; shift; local f; : > "$PKI/c_$out.pem"; for f in "$@"; do cat "$PKI/$f.crt" >> "$PKI/c_$out.pem"; done; }
@@ -277,6 +278,8 @@ for d in 0 1 2 3; do addp depth$d "ssl_client_certificate $PKI/root.crt; ssl_ver
 for d in 0 1 2; do addp bundle_depth$d "ssl_client_certificate $PKI/root+int.pem; ssl_verify_depth $d;"; done
 for d in 0 1 2 3; do addp bundle3_depth$d "ssl_client_certificate $PKI/root+int+int2.pem; ssl_verify_depth $d;"; done
 addp names_unk_trusted_root "ssl_client_certificate $PKI/unk.crt; ssl_trusted_certificate $PKI/root.crt;"
+addp crl_file_has_root "ssl_client_certificate $PKI/unk.crt; ssl_crl $PKI/crl_with_root_cert.pem;"
+addp root_tls13   "ssl_client_certificate $PKI/root.crt; ssl_protocols TLSv1.2 TLSv1.3;"
 addp auxtrust_server "ssl_client_certificate $PKI/unk.crt; ssl_trusted_certificate $PKI/root_trust_serverauth.pem;"
 addp auxreject_client "ssl_client_certificate $PKI/unk.crt; ssl_trusted_certificate $PKI/root_reject_clientauth.pem;"
 
@@ -383,18 +386,24 @@ pathlen0_exceeded root           pl       leaf_pl
 auxtrust_serverauth_only auxtrust_server good leaf
 auxreject_clientauth auxreject_client good leaf
 trusted_only_root names_unk_trusted_root good leaf
+crl_file_cert_is_trusted crl_file_has_root good leaf
+good_tls13        root_tls13     good     leaf   --tlsv1.3
+absent_tls13      root_tls13     -        -      --tlsv1.3
+unknown_ca_tls13  root_tls13     unk      leaf_unk --tlsv1.3
+expired_leaf_tls13 root_tls13    exp      leaf_exp --tlsv1.3
 good_tls12        root           good     leaf   --tls-max 1.2
 unknown_ca_tls12  root           unk      leaf_unk --tls-max 1.2
 CL
 )
 
-printf 'case\tprofile\tmode\thttp\tbody\tssl_client_verify\ts_dn\ti_dn\terror_log\n' > "$R/matrix.tsv"
+printf 'case\tprofile\tmode\thttp\tbody\tssl_client_verify\ts_dn\ti_dn\terror_log\tproto\n' > "$R/matrix.tsv"
 while read -r id prof cb key extra; do
   [ -z "$id" ] && continue
   for m in "${MODES[@]}"; do
     port=${PORT[$prof.$m]}
     args=(-sk --max-time 5 -o "$M/body" -w '%{http_code}')
     [ "$cb" != - ] && args+=(--cert "$PKI/c_$cb.pem" --key "$PKI/$key.key")
+    [ "$cb" = - ] && [ "$key" != - ] && extra="$key $extra"
     # shellcheck disable=SC2206
     [ -n "$extra" ] && args+=($extra)
     code=$(curl "${args[@]}" "https://127.0.0.1:$port/?case=$id.$m")
@@ -405,7 +414,8 @@ while read -r id prof cb key extra; do
     sdn=$(sed -n 's/.* s_dn="\([^"]*\)".*/\1/p' <<<"$al")
     idn=$(sed -n 's/.* i_dn="\([^"]*\)".*/\1/p' <<<"$al")
     el=$(grep -F "/?case=$id.$m " "$M/error.log" | sed 's/^[0-9\/: ]*\[[a-z]*\] [0-9#]*: \*[0-9]* //; s/, client: .*//' | tr '\n' '|' | sed 's/|$//')
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$id" "$prof" "$m" "$code" "$body" "$ver" "$sdn" "$idn" "$el" >> "$R/matrix.tsv"
+    proto=$(sed -n 's/.* proto=\([^ ]*\).*/\1/p' <<<"$al")
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$id" "$prof" "$m" "$code" "$body" "$ver" "$sdn" "$idn" "$el" "$proto" >> "$R/matrix.tsv"
   done
 done <<<"$CASES"
 stop_nginx "$M"
@@ -427,6 +437,76 @@ column -t -s $'\t' "$R/matrix.tsv"
   v -CAfile root+int.pem -verify_depth 0 leaf.crt
   v -CAfile int.crt leaf.crt
 } > "$R/openssl-verify-sequences.txt"
+
+# Optional: trace EVERY verification error the way nginx's verify callback sees
+# them (nginx's callback always returns 1, so OpenSSL keeps going and the final
+# X509_STORE_CTX error = the LAST error raised is what nginx reports).
+# Needs gcc + OpenSSL headers (libssl-dev); skipped otherwise.
+if command -v gcc >/dev/null && [ -f /usr/include/openssl/x509_vfy.h ]; then
+cat > "$W/vtrace.c" <<'VTRACE'
+/* vtrace: run X509_verify_cert like nginx does (callback always returns 1,
+ * purpose "ssl_client", optional depth, optional CRL_CHECK|CRL_CHECK_ALL) and
+ * print every error OpenSSL raises, then the final X509_STORE_CTX_get_error().
+ * usage: vtrace CAFILE CHAINFILE(leaf first) DEPTH(-1=unset) [CRLFILE] */
+#include <stdio.h>
+#include <stdlib.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/pem.h>
+static int cb(int ok, X509_STORE_CTX *c) {
+  if (!ok) {
+    int e = X509_STORE_CTX_get_error(c);
+    char buf[256] = "";
+    X509 *x = X509_STORE_CTX_get_current_cert(c);
+    if (x) X509_NAME_oneline(X509_get_subject_name(x), buf, sizeof buf);
+    printf("  callback: error %d at depth %d (%s): %s\n", e, X509_STORE_CTX_get_error_depth(c), buf, X509_verify_cert_error_string(e));
+  }
+  return 1;
+}
+int main(int argc, char **argv) {
+  X509_STORE *st = X509_STORE_new();
+  X509_STORE_load_file(st, argv[1]);
+  if (argc > 4) { X509_STORE_load_file(st, argv[4]); X509_STORE_set_flags(st, X509_V_FLAG_CRL_CHECK|X509_V_FLAG_CRL_CHECK_ALL); }
+  FILE *f = fopen(argv[2], "r"); X509 *leaf = PEM_read_X509(f, NULL, NULL, NULL);
+  STACK_OF(X509) *un = sk_X509_new_null(); X509 *x;
+  while ((x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) sk_X509_push(un, x);
+  X509_STORE_CTX *c = X509_STORE_CTX_new();
+  X509_STORE_CTX_init(c, st, leaf, un);
+  X509_STORE_CTX_set_default(c, "ssl_client");
+  if (atoi(argv[3]) >= 0) X509_VERIFY_PARAM_set_depth(X509_STORE_CTX_get0_param(c), atoi(argv[3]));
+  X509_STORE_CTX_set_verify_cb(c, cb);
+  int r = X509_verify_cert(c);
+  int e = X509_STORE_CTX_get_error(c);
+  printf("  X509_verify_cert=%d final error %d: %s\n", r, e, X509_verify_cert_error_string(e));
+  return 0;
+}
+VTRACE
+  if gcc -o "$W/vtrace" "$W/vtrace.c" -lcrypto 2>"$W/vtrace.err"; then
+    {
+      vt() { echo "\$ vtrace $*"; (cd "$PKI" && "$W/vtrace" "$@"); echo; }
+      echo "# vtrace CAFILE CHAIN(leaf first) DEPTH(-1 = OpenSSL default 100) [CRLFILE -> CRL_CHECK|CRL_CHECK_ALL like nginx ssl_crl]"
+      vt root.crt c_d2.pem 0
+      vt root.crt c_d3.pem 1
+      vt root+int.pem c_leafonly.pem 0
+      vt root.crt c_unkexp.pem -1
+      vt root.crt c_expsrv.pem -1
+      vt root.crt c_intcaf.pem -1
+      vt root.crt c_intnobc.pem -1
+      vt root.crt c_intexp_nyv.pem -1
+      vt root.crt c_revexp.pem -1 crl_all.pem
+      vt root.crt c_good.pem -1 crl_int_only.pem
+      vt root.crt c_good.pem -1 crl_root_only.pem
+      vt root.crt c_good.pem -1 crl_int_expired.pem
+      vt int.crt c_leafonly.pem -1
+      vt int.crt c_good.pem -1
+      vt root.crt c_unk_chain.pem -1
+      vt root.crt c_self_exp.pem -1
+      vt root.crt c_pl.pem -1
+      vt root.crt c_srv.pem -1
+      vt root.crt c_intsrv.pem -1
+    } > "$R/vtrace.txt" 2>&1
+  fi
+fi
 
 ##########################################################################
 # 3. error_page 495 496
@@ -490,7 +570,7 @@ cp "$PKI/leaf.key" "$T/keyonly.pem"
 printf 'not a pem file\n' > "$T/garbage.pem"
 # ntest NAME LISTEN_SUFFIX 'server directives'
 ntest() {
-  local name=$1 lsuf=$2 dirs=$3 d=$T/$1
+  local name=$1 lsuf=$2 dirs=$3 httpdirs=${4:-} d=$T/$1
   mkdir -p "$d/tmp"
   cat > "$d/nginx.conf" <<NC
 pid $d/nginx.pid;
@@ -498,6 +578,7 @@ error_log $d/error.log info;
 events { }
 http {
 $(http_common "$d")
+    $httpdirs
     server {
         listen 127.0.0.1:$((BASEPORT + 400))$lsuf;
         server_name localhost;
@@ -509,11 +590,21 @@ NC
   out=$(nginx -p "$d" -c "$d/nginx.conf" -t 2>&1); rc=$?
   {
     echo "### $name"
-    echo "# server block directives: $lsuf | $dirs" | sed "s|$PKI/|PKI/|g; s|$T/|T/|g"
+    echo "# server block directives: $lsuf | $dirs${httpdirs:+   || http-level: $httpdirs}" | sed "s|$PKI/|PKI/|g; s|$T/|T/|g"
     echo "\$ nginx -t   (exit $rc)"
     sed "s|$PKI/|PKI/|g; s|$T/|T/|g; s|^[0-9/]* [0-9:]* |DATE TIME |; s|\[\([a-z]*\)\] [0-9]*#[0-9]*: |[\1] PID#TID: |" <<<"$out"
     echo
   } >> "$R/nginx-t.txt"
+}
+# the same failure with an explicit error log file (-e): stderr then uses the "nginx: [emerg]" form
+ntest_e() {
+  local d=$T/$1
+  echo "### $1 again, with -e FILE" >> "$R/nginx-t.txt"
+  echo "\$ nginx -p DIR -c DIR/nginx.conf -e DIR/e.log -t   -> stderr:" >> "$R/nginx-t.txt"
+  nginx -p "$d" -c "$d/nginx.conf" -e "$d/e.log" -t 2>&1 | sed "s|$PKI/|PKI/|g; s|$T/|T/|g" >> "$R/nginx-t.txt"
+  echo "-> DIR/e.log:" >> "$R/nginx-t.txt"
+  sed "s|$PKI/|PKI/|g; s|$T/|T/|g; s|^[0-9/]* [0-9:]* |DATE TIME |; s|\[\([a-z]*\)\] [0-9]*#[0-9]*: |[\1] PID#TID: |" "$d/e.log" >> "$R/nginx-t.txt"
+  echo >> "$R/nginx-t.txt"
 }
 CERT="ssl_certificate $PKI/server.crt; ssl_certificate_key $PKI/server.key;"
 : > "$R/nginx-t.txt"
@@ -552,7 +643,13 @@ ntest verify_bad_value     " ssl" "$CERT ssl_verify_client yes; ssl_client_certi
 ntest verify_duplicate     " ssl" "$CERT ssl_verify_client on; ssl_verify_client off; ssl_client_certificate $PKI/root.crt;"
 ntest ca_duplicate         " ssl" "$CERT ssl_verify_client on; ssl_client_certificate $PKI/root.crt; ssl_client_certificate $PKI/int.crt;"
 ntest ca_two_args          " ssl" "$CERT ssl_verify_client on; ssl_client_certificate $PKI/root.crt $PKI/int.crt;"
+ntest http_level_verify_no_ca " ssl" "$CERT" "ssl_verify_client on;"
+ntest http_level_ca_server_off " ssl" "$CERT ssl_verify_client off;" "ssl_verify_client on; ssl_client_certificate $T/nonexistent.crt;"
+ntest ssl_crl_with_cert_inside " ssl" "$CERT ssl_verify_client on; ssl_client_certificate $PKI/root.crt; ssl_crl $PKI/int.crt;"
 ntest verify_in_location   " ssl" "$CERT ssl_client_certificate $PKI/root.crt; location / { ssl_verify_client on; }"
+ntest_e on_no_ca
+ntest_e on_missing_ca
+ntest_e verify_duplicate
 
 ##########################################################################
 # 5. two server blocks on one listen socket, different ssl_verify_client
@@ -584,7 +681,7 @@ start_nginx "$S" || exit 1
 printf 'port_default\tsni\thost\tclient_cert\thttp\tbody\terror_log\n' > "$R/sni.tsv"
 for port in $SP1 $SP2; do
   [ $port = $SP1 ] && pd="a.test(on)" || pd="b.test(off)"
-  for sni in - a.test b.test; do
+  for sni in - a.test b.test c.test; do
     for host in a.test b.test; do
       for cc in none good; do
         id="p$port.$sni.$host.$cc"
@@ -615,6 +712,7 @@ cp "$S/access.log" "$R/sni-access.log"
         listen 127.0.0.1:$((BASEPORT + 600 + n)) ssl;
         ssl_certificate     $PKI/server.crt;
         ssl_certificate_key $PKI/server.key;
+        ssl_protocols TLSv1.2 TLSv1.3;
         $dirs
         location / { return 200 "verify=\$ssl_client_verify\n"; }
     }
@@ -657,7 +755,11 @@ relcase() { # relcase NAME WHERE(prefix|conf|both|none) ; file is ca.crt referen
   local name=$1 where=$2
   rm -rf "$W/rel"; mkdir -p "$PF/tmp" "$CF/sub"
   cp "$PKI/server.crt" "$PKI/server.key" "$CF/"
-  case $where in prefix) cp "$PKI/root.crt" "$PF/ca.crt";; conf) cp "$PKI/root.crt" "$CF/ca.crt";; both) cp "$PKI/root.crt" "$PF/ca.crt"; cp "$PKI/root.crt" "$CF/ca.crt";; esac
+  # ca.crt (ssl_client_certificate), trusted.crt (ssl_trusted_certificate), crl.pem (ssl_crl)
+  local f; for f in ca.crt trusted.crt; do
+    case $where in prefix) cp "$PKI/root.crt" "$PF/$f";; conf) cp "$PKI/root.crt" "$CF/$f";; esac
+  done
+  case $where in prefix) cp "$PKI/crl_all.pem" "$PF/crl.pem";; conf) cp "$PKI/crl_all.pem" "$CF/crl.pem";; esac
   cat > "$CF/nginx.conf" <<NC
 pid nginx.pid;
 error_log error.log info;
@@ -670,10 +772,12 @@ $(http_common "$PF")
         ssl_certificate_key server.key;
         ssl_verify_client on;
         ssl_client_certificate ca.crt;
+        ssl_trusted_certificate trusted.crt;
+        ssl_crl crl.pem;
     }
 }
 NC
-  echo "### ssl_client_certificate ca.crt; file in: $where   (nginx -p PREFIX/ -c CONFDIR/nginx.conf -t)" >> "$R/relative-paths.txt"
+  echo "### ssl_certificate server.crt (only in CONFDIR); ssl_client_certificate ca.crt; ssl_trusted_certificate trusted.crt; ssl_crl crl.pem; pid nginx.pid; error_log error.log -- ca/trusted/crl files in: $where   (nginx -p PREFIX/ -c CONFDIR/nginx.conf -t)" >> "$R/relative-paths.txt"
   nginx -p "$PF/" -c "$CF/nginx.conf" -t 2>&1 | sed "s|$PF|PREFIX|g; s|$CF|CONFDIR|g; s|^[0-9/]* [0-9:]* |DATE TIME |; s|\[\([a-z]*\)\] [0-9]*#[0-9]*: |[\1] PID#TID: |" >> "$R/relative-paths.txt"
   ls "$PF" | sed 's/^/  prefix contains: /' >> "$R/relative-paths.txt"
   echo >> "$R/relative-paths.txt"
@@ -752,4 +856,4 @@ sed "s|$D|DUMPDIR|g" "$D/T.stdout" > "$R/nginx-T.stdout"
 sed "s|$D|DUMPDIR|g" "$D/T.stderr" > "$R/nginx-T.stderr"
 cp "$D/T.rc" "$R/nginx-T.rc"
 
-echo "results in $R" >&2
+[ -n "$OUT" ] && echo "results copied to $OUT/results" >&2
