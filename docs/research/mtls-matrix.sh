@@ -698,7 +698,7 @@ for port in $SP1 $SP2; do
     done
   done
 done
-cp "$S/access.log" "$R/sni-access.log"
+cp "$S/access.log" "$R/sni-access.log"; cp "$S/error.log" "$R/sni-error.log"
 
 ##########################################################################
 # 6. CA names advertised in CertificateRequest
