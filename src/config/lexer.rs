@@ -202,9 +202,11 @@ impl<'a> Lexer<'a> {
             }
             b'"' | b'\'' => {
                 let Some(len) = quoted_body(&rest[1..], b) else {
-                    self.pos = self.src.len();
+                    // nginx notices at the end of the file, and reports that line.
+                    let end = self.src.len();
+                    self.pos = end;
                     return Err(SyntaxError {
-                        span: self.span(start, self.src.len()),
+                        span: self.span(end, end),
                         message: "unexpected end of file, expecting \";\" or \"}\"".into(),
                     });
                 };

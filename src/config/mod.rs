@@ -7,6 +7,7 @@ pub mod dump;
 pub mod lexer;
 pub mod load;
 pub mod parser;
+pub mod pretty;
 pub mod source;
 
 pub use ast::{Block, Directive, FileId, Parse, Quote, Span, SyntaxError, Word};

@@ -30,6 +30,15 @@ fn is_directive_name(name: &[u8]) -> bool {
 
 /// Parses one file's bytes.
 pub fn parse(src: &[u8], file: FileId) -> Parse {
+    let mut errors = Vec::new();
+    if src.starts_with(b"\xEF\xBB\xBF") {
+        // nginx does not skip a byte order mark: it becomes part of the first word
+        // (`unknown directive "\u{feff}events"`). Report it, then read the rest.
+        errors.push(SyntaxError {
+            span: Span::new(file, 0, 3),
+            message: "the file starts with a UTF-8 byte order mark, which nginx reads as part of the first directive's name (unknown directive); save the file without a BOM".into(),
+        });
+    }
     Parser {
         lx: Lexer::new(src, file),
         file,
@@ -38,7 +47,7 @@ pub fn parse(src: &[u8], file: FileId) -> Parse {
             directives: Vec::new(),
         }],
         args: Vec::new(),
-        errors: Vec::new(),
+        errors,
     }
     .run()
 }

@@ -1,0 +1,173 @@
+//! The grammar corpus checked against real nginx: `nginx -t` accepts the syntax of every
+//! `ok/` input and fails every `err/` input with the same first error, on the same line,
+//! as the parser. And the values nginx uses are the values the parser reports.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use nginx_mtls_lint::config::{Input, LoadOptions, load};
+
+fn inputs(dir: &str) -> Vec<PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "conf"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// `nginx -t` on a copy of the input in a scratch prefix: (success, first emerg message
+/// without the "in FILE:LINE" tail, line).
+fn nginx_t(input: &Path) -> (bool, String, usize) {
+    let tmp = tempfile::tempdir().unwrap();
+    let conf = tmp.path().join("nginx.conf");
+    std::fs::copy(input, &conf).unwrap();
+    let d = tmp.path().display();
+    let out = std::process::Command::new(common::nginx_bin())
+        .arg("-t")
+        .arg("-p")
+        .arg(tmp.path())
+        .arg("-c")
+        .arg(&conf)
+        .arg("-g")
+        .arg(format!("pid {d}/nginx.pid; error_log {d}/error.log;"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let emerg = stderr
+        .lines()
+        .find_map(|l| l.split("[emerg] ").nth(1))
+        .map(|l| l.split_once(": ").map_or(l, |(_, m)| m).to_string())
+        .unwrap_or_default();
+    let (message, line) = match emerg.rsplit_once(" in ") {
+        Some((m, place)) => (
+            m.to_string(),
+            place
+                .rsplit(':')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0),
+        ),
+        None => (emerg.clone(), 0),
+    };
+    (out.status.success(), message, line)
+}
+
+fn first_error(path: &Path) -> Option<(String, usize)> {
+    let config = load(
+        &Input::File(path.to_path_buf()),
+        &LoadOptions {
+            single_file: true,
+            ..Default::default()
+        },
+    );
+    let e = config.syntax_errors().next()?;
+    Some((e.message.clone(), config.sources.line_col(e.span).0))
+}
+
+#[test]
+fn nginx_accepts_every_ok_input() {
+    if !common::have_tools(&["nginx"]) {
+        return;
+    }
+    for path in inputs("grammar-tests/ok") {
+        // Debian's nginx has no Lua module: it would reject the directives, not the syntax.
+        if path.to_string_lossy().contains("lua") {
+            continue;
+        }
+        let (ok, message, line) = nginx_t(&path);
+        assert!(
+            ok,
+            "nginx -t rejects {}: {message} (line {line})",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn nginx_fails_every_err_input_where_we_do() {
+    if !common::have_tools(&["nginx"]) {
+        return;
+    }
+    for path in inputs("grammar-tests/err") {
+        let (ok, nginx_message, nginx_line) = nginx_t(&path);
+        assert!(!ok, "nginx -t accepts {}", path.display());
+        let (ours, line) = first_error(&path).unwrap();
+        assert_eq!(
+            line,
+            nginx_line,
+            "{}: nginx says {nginx_message}",
+            path.display()
+        );
+        if ours.contains("byte order mark") {
+            assert!(
+                nginx_message.starts_with("unknown directive \"\u{feff}"),
+                "{nginx_message}"
+            );
+        } else {
+            assert_eq!(ours, nginx_message, "{}", path.display());
+        }
+    }
+}
+
+/// Regression guard for the divergence from crossplane documented in
+/// grammar-tests/DIVERGENCES.md: nginx resolves escapes in every word.
+#[test]
+fn escapes_are_what_nginx_serves() {
+    if !common::have_tools(&["nginx", "curl"]) {
+        return;
+    }
+    let bodies = [
+        r#""a\nb""#,
+        r#""tab\there""#,
+        r#""one\\two""#,
+        r#""q\"uote""#,
+        r#"'it\'s'"#,
+        r#""keep\d\.""#,
+        r#"un\"quoted\\"#,
+        r#""cr\r""#,
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let port = common::free_port();
+    let mut server = format!("server {{ listen 127.0.0.1:{port};\n");
+    for (i, b) in bodies.iter().enumerate() {
+        server.push_str(&format!("location = /{i} {{ return 200 {b}; }}\n"));
+    }
+    server.push_str("}\n");
+    let conf = dir.join("nginx.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "{}http {{ {} {server} }}\n",
+            common::preamble(dir),
+            common::http_temp_paths(dir)
+        ),
+    )
+    .unwrap();
+    let config = load(&Input::File(conf.clone()), &LoadOptions::default());
+    assert_eq!(config.syntax_errors().count(), 0);
+    let mut parsed = Vec::new();
+    config.walk(&mut |v| {
+        if v.directive.is("return") {
+            parsed.push(v.directive.args[1].value.clone());
+        }
+    });
+    assert_eq!(parsed.len(), bodies.len());
+    let _nginx = common::Nginx::start(dir, &conf, port).unwrap();
+    for (i, expected) in parsed.iter().enumerate() {
+        let out = std::process::Command::new("curl")
+            .args(["-s", &format!("http://127.0.0.1:{port}/{i}")])
+            .output()
+            .unwrap();
+        assert_eq!(
+            &out.stdout,
+            expected,
+            "body {} served as {:?}",
+            bodies[i],
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
