@@ -152,7 +152,7 @@ fn escapes_are_what_nginx_serves() {
     let mut parsed = Vec::new();
     config.walk(&mut |v| {
         if v.directive.is("return") {
-            parsed.push(v.directive.args[1].value.clone());
+            parsed.push(v.directive.args[1].value.to_vec());
         }
     });
     assert_eq!(parsed.len(), bodies.len());

@@ -32,6 +32,9 @@ impl Span {
     }
 }
 
+/// A word's bytes; short words (most of them) are stored inline, without allocating.
+pub type WordBytes = smallvec::SmallVec<[u8; 24]>;
+
 /// How a word was written in the source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Quote {
@@ -52,7 +55,7 @@ pub enum Quote {
 /// keeps them). The bytes need not be UTF-8.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Word {
-    pub value: Vec<u8>,
+    pub value: WordBytes,
     pub span: Span,
     pub quote: Quote,
 }
@@ -60,12 +63,15 @@ pub struct Word {
 impl Word {
     /// The value as text; bytes that are not UTF-8 become U+FFFD.
     pub fn as_str(&self) -> Cow<'_, str> {
-        String::from_utf8_lossy(&self.value)
+        match std::str::from_utf8(&self.value) {
+            Ok(s) => Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(&self.value),
+        }
     }
 
     /// Whether the value is exactly `s`.
     pub fn is(&self, s: &str) -> bool {
-        self.value == s.as_bytes()
+        self.value.as_slice() == s.as_bytes()
     }
 }
 

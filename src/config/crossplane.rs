@@ -12,10 +12,10 @@ use super::ast::Directive;
 use super::load::Config;
 
 #[derive(Serialize, Debug)]
-pub struct Payload {
+pub struct Payload<'a> {
     pub status: &'static str,
     pub errors: Vec<PayloadError>,
-    pub config: Vec<FileEntry>,
+    pub config: Vec<FileEntry<'a>>,
 }
 
 #[derive(Serialize, Debug)]
@@ -26,11 +26,11 @@ pub struct PayloadError {
 }
 
 #[derive(Serialize, Debug)]
-pub struct FileEntry {
+pub struct FileEntry<'a> {
     pub file: String,
     pub status: &'static str,
     pub errors: Vec<FileError>,
-    pub parsed: Vec<Stmt>,
+    pub parsed: Stmts<'a>,
 }
 
 #[derive(Serialize, Debug)]
@@ -39,15 +39,74 @@ pub struct FileError {
     pub line: Option<usize>,
 }
 
-#[derive(Serialize, Debug)]
-pub struct Stmt {
-    pub directive: String,
-    pub line: usize,
-    pub args: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub includes: Option<Vec<usize>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub block: Option<Vec<Stmt>>,
+/// The statements of one block, serialised straight from the tree.
+pub struct Stmts<'a> {
+    config: &'a Config,
+    list: &'a [Directive],
+}
+
+impl std::fmt::Debug for Stmts<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Stmts({} directives)", self.list.len())
+    }
+}
+
+struct Stmt<'a> {
+    config: &'a Config,
+    d: &'a Directive,
+}
+
+struct Args<'a>(&'a Directive);
+
+impl Serialize for Args<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0.is("if") {
+            let mut args: Vec<String> = self
+                .0
+                .args
+                .iter()
+                .map(|a| a.as_str().into_owned())
+                .collect();
+            strip_if_parens(&mut args);
+            return args.serialize(s);
+        }
+        s.collect_seq(self.0.args.iter().map(|a| a.as_str()))
+    }
+}
+
+impl Serialize for Stmt<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let d = self.d;
+        let includes = self.config.includes.get(&d.span);
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("directive", &d.name.as_str())?;
+        let line = self.config.sources.get(d.span.file).line(d.name.span.start);
+        m.serialize_entry("line", &line)?;
+        m.serialize_entry("args", &Args(d))?;
+        if let Some(t) = includes {
+            m.serialize_entry("includes", &t.iter().map(|f| f.0).collect::<Vec<_>>())?;
+        }
+        if let Some(b) = &d.block {
+            m.serialize_entry(
+                "block",
+                &Stmts {
+                    config: self.config,
+                    list: &b.directives,
+                },
+            )?;
+        }
+        m.end()
+    }
+}
+
+impl Serialize for Stmts<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.list.iter().map(|d| Stmt {
+            config: self.config,
+            d,
+        }))
+    }
 }
 
 /// crossplane removes the parentheses around an `if` condition from its arguments.
@@ -70,30 +129,8 @@ fn strip_if_parens(args: &mut Vec<String>) {
     }
 }
 
-fn stmts(config: &Config, list: &[Directive]) -> Vec<Stmt> {
-    list.iter()
-        .map(|d| {
-            let file = config.sources.get(d.span.file);
-            let mut args: Vec<String> = d.args.iter().map(|a| a.as_str().into_owned()).collect();
-            if d.is("if") {
-                strip_if_parens(&mut args);
-            }
-            Stmt {
-                directive: d.name.as_str().into_owned(),
-                line: file.line(d.name.span.start),
-                args,
-                includes: config
-                    .includes
-                    .get(&d.span)
-                    .map(|t| t.iter().map(|f| f.0 as usize).collect()),
-                block: d.block.as_ref().map(|b| stmts(config, &b.directives)),
-            }
-        })
-        .collect()
-}
-
 /// The crossplane payload of a loaded configuration.
-pub fn payload(config: &Config) -> Payload {
+pub fn payload(config: &Config) -> Payload<'_> {
     let mut top = Vec::new();
     let mut entries = Vec::new();
     for (id, src) in config.sources.iter() {
@@ -130,7 +167,10 @@ pub fn payload(config: &Config) -> Payload {
             file: name,
             status: if errors.is_empty() { "ok" } else { "failed" },
             errors,
-            parsed: stmts(config, &parse.directives),
+            parsed: Stmts {
+                config,
+                list: &parse.directives,
+            },
         });
     }
     for e in config.errors.iter().filter(|e| e.span.is_none()) {

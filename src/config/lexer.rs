@@ -16,7 +16,7 @@
 use nom::bytes::complete::{take_till, take_while1};
 use nom::{IResult, Parser};
 
-use super::ast::{FileId, Quote, Span, SyntaxError, Word};
+use super::ast::{FileId, Quote, Span, SyntaxError, Word, WordBytes};
 
 /// nginx's white space: `' '`, `'\t'`, CR and LF (nothing else).
 #[inline]
@@ -70,12 +70,31 @@ fn quoted_body(i: &[u8], quote: u8) -> Option<usize> {
     None
 }
 
+/// Bytes that need a look inside an unquoted word: white space, `;`, `{`, `\\`, `$`.
+const SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b' ' as usize] = true;
+    t[b'\t' as usize] = true;
+    t[b'\r' as usize] = true;
+    t[b'\n' as usize] = true;
+    t[b';' as usize] = true;
+    t[b'{' as usize] = true;
+    t[b'\\' as usize] = true;
+    t[b'$' as usize] = true;
+    t
+};
+
 /// The length of an unquoted word starting at `i[0]`.
 fn unquoted_len(i: &[u8]) -> usize {
     let mut k = 0;
     let mut variable = false;
     while k < i.len() {
         let b = i[k];
+        if !SPECIAL[b as usize] {
+            variable = false;
+            k += 1;
+            continue;
+        }
         if b == b'{' && variable {
             k += 1;
             continue;
@@ -97,11 +116,11 @@ fn unquoted_len(i: &[u8]) -> usize {
 }
 
 /// Resolves nginx's escapes in a word's raw bytes.
-pub fn unescape(raw: &[u8]) -> Vec<u8> {
+pub fn unescape(raw: &[u8]) -> WordBytes {
     if !raw.contains(&b'\\') {
-        return raw.to_vec();
+        return WordBytes::from_slice(raw);
     }
-    let mut out = Vec::with_capacity(raw.len());
+    let mut out = WordBytes::with_capacity(raw.len());
     let mut k = 0;
     while k < raw.len() {
         if raw[k] == b'\\' && k + 1 < raw.len() {

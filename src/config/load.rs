@@ -552,7 +552,7 @@ fn collect_includes(directives: &[Directive], out: &mut Vec<(Span, Vec<u8>)>) {
     while let Some(list) = stack.pop() {
         for d in list.iter().rev() {
             if d.is("include") && d.args.len() == 1 && d.block.is_none() {
-                pending.push((d.span, d.args[0].value.clone()));
+                pending.push((d.span, d.args[0].value.to_vec()));
             }
             if let Some(b) = &d.block {
                 stack.push(&b.directives);

@@ -130,7 +130,7 @@ impl Parser<'_> {
         match self.lx.lua_block() {
             Some((start, end)) => {
                 let body = Word {
-                    value: self.lx.src()[start..end].to_vec(),
+                    value: self.lx.src()[start..end].into(),
                     span: Span::new(self.file, start, end),
                     quote: Quote::Raw,
                 };

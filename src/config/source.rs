@@ -16,12 +16,7 @@ pub struct SourceFile {
 impl SourceFile {
     pub fn new(path: PathBuf, src: Vec<u8>) -> SourceFile {
         let mut line_starts = vec![0u32];
-        line_starts.extend(
-            src.iter()
-                .enumerate()
-                .filter(|(_, b)| **b == b'\n')
-                .map(|(i, _)| (i + 1) as u32),
-        );
+        line_starts.extend(memchr::memchr_iter(b'\n', &src).map(|i| (i + 1) as u32));
         SourceFile {
             path,
             src,

@@ -1,0 +1,59 @@
+//! Parser throughput: `cargo bench --bench parse -- FILE [ITERATIONS]`.
+//! Prints MB/s for tokenizing + building the tree (no output), and for the whole
+//! `parse --single-file` path (tree + crossplane JSON serialisation).
+
+use std::time::Instant;
+
+use nginx_mtls_lint::config::{FileId, Input, LoadOptions, crossplane, load, parse};
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let Some(path) = args.first() else {
+        eprintln!("usage: cargo bench --bench parse -- FILE [ITERATIONS]");
+        std::process::exit(2);
+    };
+    let iterations: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10);
+    let src = match std::fs::read(path) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{path}: {e}");
+            std::process::exit(2);
+        }
+    };
+    let mb = src.len() as f64 / 1e6;
+    let mut best = f64::MAX;
+    let mut directives = 0;
+    for _ in 0..iterations {
+        let t = Instant::now();
+        let p = parse(&src, FileId(0));
+        best = best.min(t.elapsed().as_secs_f64());
+        directives = p.directives.len();
+    }
+    println!(
+        "parse (tree only): {mb:.1} MB in {:.1} ms, {:.0} MB/s ({directives} top-level directives)",
+        best * 1e3,
+        mb / best
+    );
+    let mut best = f64::MAX;
+    for _ in 0..iterations {
+        let t = Instant::now();
+        let c = load(
+            &Input::File(path.into()),
+            &LoadOptions {
+                single_file: true,
+                ..Default::default()
+            },
+        );
+        let json = serde_json::to_vec(&crossplane::payload(&c)).unwrap_or_default();
+        std::hint::black_box(json);
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    println!(
+        "parse + crossplane JSON: {mb:.1} MB in {:.1} ms, {:.0} MB/s",
+        best * 1e3,
+        mb / best
+    );
+}
