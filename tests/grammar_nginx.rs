@@ -171,3 +171,34 @@ fn escapes_are_what_nginx_serves() {
         );
     }
 }
+
+/// Regression guard for the `${var}` divergence from crossplane (DIVERGENCES.md): the
+/// space after `${uri}` separates arguments. nginx counts three arguments for `return`
+/// here and refuses them; the parser must see three too.
+#[test]
+fn dollar_brace_then_space_splits_arguments() {
+    if !common::have_tools(&["nginx"]) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let conf = tmp.path().join("w.conf");
+    std::fs::write(
+        &conf,
+        "events {}\nhttp { server { location / { return 200 /a/${uri} x; } } }\n",
+    )
+    .unwrap();
+    let (ok, message, line) = nginx_t(&conf);
+    assert!(!ok);
+    assert_eq!(
+        (message.as_str(), line),
+        ("invalid number of arguments in \"return\" directive", 2)
+    );
+    let config = load(&Input::File(conf), &LoadOptions::default());
+    let mut n = 0;
+    config.walk(&mut |v| {
+        if v.directive.is("return") {
+            n = v.directive.args.len();
+        }
+    });
+    assert_eq!(n, 3);
+}
