@@ -7,3 +7,4 @@ pub mod info;
 pub mod load;
 pub mod name;
 pub mod pem;
+pub mod verify;
