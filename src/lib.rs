@@ -1,6 +1,7 @@
 //! nginx-mtls-lint: lint nginx mutual-TLS configurations, predict what nginx does with a
 //! client certificate, and summarise what nginx logged.
 
+pub mod certs;
 pub mod cli;
 pub mod config;
 pub mod report;

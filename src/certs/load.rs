@@ -1,0 +1,384 @@
+//! Reading trust material and client certificates the way nginx and OpenSSL do.
+//!
+//! nginx reads `ssl_client_certificate`, `ssl_trusted_certificate` and `ssl_crl` with
+//! `X509_LOOKUP_load_file(..., X509_FILETYPE_PEM)`, which reads every PEM block of the
+//! file (certificates, CRLs; private keys are skipped) and fails the whole file when one
+//! block is corrupt. [`load_bundle`] reads a file the same way, keeps where each
+//! certificate came from (line of its BEGIN line, position in the file), and also reads
+//! DER so a finding can say "this is DER, nginx wants PEM".
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::info::{CertInfo, CrlInfo};
+use super::pem::{self, Body};
+
+/// Largest file read (bytes).
+pub const MAX_FILE_SIZE: u64 = 64 << 20;
+
+/// How the file was encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Pem,
+    Der,
+}
+
+/// Where a certificate or CRL came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Origin {
+    pub path: PathBuf,
+    /// 1-based position among the file's certificates (or among its CRLs).
+    pub index: usize,
+    /// 1-based line of its `-----BEGIN` line; `None` for DER.
+    pub line: Option<usize>,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}, #{}", self.path.display(), line, self.index),
+            None => write!(f, "{}, #{}", self.path.display(), self.index),
+        }
+    }
+}
+
+/// A certificate read from a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Certificate {
+    pub der: Vec<u8>,
+    pub origin: Origin,
+    pub info: CertInfo,
+}
+
+impl Certificate {
+    /// Reads DER bytes that came from no file (tests, network).
+    pub fn from_der(der: Vec<u8>, origin: Origin) -> Result<Certificate, super::info::ParseError> {
+        let info = CertInfo::from_der(&der)?;
+        Ok(Certificate { der, origin, info })
+    }
+}
+
+/// A CRL read from a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Crl {
+    pub der: Vec<u8>,
+    pub origin: Origin,
+    pub info: CrlInfo,
+}
+
+impl Crl {
+    pub fn from_der(der: Vec<u8>, origin: Origin) -> Result<Crl, super::info::ParseError> {
+        let info = CrlInfo::from_der(&der)?;
+        Ok(Crl { der, origin, info })
+    }
+}
+
+/// A PEM block that was neither a certificate nor a CRL nor a private key (skipped by
+/// OpenSSL), or a private key (recorded by its line only; its bytes are never kept).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OtherBlock {
+    pub label: String,
+    pub line: usize,
+}
+
+/// Everything read from one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bundle {
+    pub path: PathBuf,
+    pub format: Format,
+    pub certificates: Vec<Certificate>,
+    pub crls: Vec<Crl>,
+    /// Private key blocks present in the file (label and line only).
+    pub private_keys: Vec<OtherBlock>,
+    /// Other PEM blocks OpenSSL skips (e.g. `CERTIFICATE REQUEST`).
+    pub skipped: Vec<OtherBlock>,
+}
+
+/// Why a file could not be read as certificates or CRLs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LoadError {
+    #[error("{}: no such file or directory", path.display())]
+    NotFound { path: PathBuf },
+    #[error("{}: permission denied", path.display())]
+    PermissionDenied { path: PathBuf },
+    #[error("{}: is a directory", path.display())]
+    IsADirectory { path: PathBuf },
+    #[error("{}: {message}", path.display())]
+    Io { path: PathBuf, message: String },
+    #[error("{}: file is larger than {MAX_FILE_SIZE} bytes", path.display())]
+    TooLarge { path: PathBuf },
+    #[error("{}: file is empty", path.display())]
+    Empty { path: PathBuf },
+    /// Neither PEM with a certificate or CRL, nor a DER certificate or CRL.
+    #[error("{}: no PEM certificate or CRL found{}", path.display(), key_note(private_keys))]
+    NoCertificate {
+        path: PathBuf,
+        /// Private keys found instead (label and line).
+        private_keys: Vec<OtherBlock>,
+    },
+    /// A PEM block that OpenSSL would fail on; the whole file is then rejected.
+    #[error("{}:{line}: PEM block #{block} ({label}) is {problem}", path.display())]
+    CorruptBlock {
+        path: PathBuf,
+        /// 1-based position of the block among the file's PEM blocks.
+        block: usize,
+        line: usize,
+        label: String,
+        problem: BlockProblem,
+    },
+}
+
+fn key_note(keys: &[OtherBlock]) -> String {
+    match keys.first() {
+        Some(k) => format!(" (only a private key, line {})", k.line),
+        None => String::new(),
+    }
+}
+
+/// What is wrong with a PEM block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum BlockProblem {
+    /// No END line before the end of the file or the next BEGIN line.
+    Truncated,
+    /// The END line names another label.
+    EndMismatch(String),
+    /// The body is not base64.
+    BadBase64,
+    /// Base64 decodes, but not to a valid certificate or CRL.
+    BadDer(String),
+}
+
+impl std::fmt::Display for BlockProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BlockProblem::Truncated => f.write_str("truncated (no END line)"),
+            BlockProblem::EndMismatch(l) => write!(f, "closed by a mismatched END {l} line"),
+            BlockProblem::BadBase64 => f.write_str("not valid base64"),
+            BlockProblem::BadDer(e) => write!(f, "corrupt ({e})"),
+        }
+    }
+}
+
+impl LoadError {
+    /// The file the error is about.
+    pub fn path(&self) -> &Path {
+        match self {
+            LoadError::NotFound { path }
+            | LoadError::PermissionDenied { path }
+            | LoadError::IsADirectory { path }
+            | LoadError::Io { path, .. }
+            | LoadError::TooLarge { path }
+            | LoadError::Empty { path }
+            | LoadError::NoCertificate { path, .. }
+            | LoadError::CorruptBlock { path, .. } => path,
+        }
+    }
+}
+
+/// Reads a file's bytes, classifying failures.
+pub fn read_file(path: &Path) -> Result<Vec<u8>, LoadError> {
+    let p = || path.to_path_buf();
+    let meta = std::fs::metadata(path).map_err(|e| io_error(path, &e))?;
+    if meta.is_dir() {
+        return Err(LoadError::IsADirectory { path: p() });
+    }
+    if meta.len() > MAX_FILE_SIZE {
+        return Err(LoadError::TooLarge { path: p() });
+    }
+    std::fs::read(path).map_err(|e| io_error(path, &e))
+}
+
+fn io_error(path: &Path, e: &io::Error) -> LoadError {
+    let path = path.to_path_buf();
+    match e.kind() {
+        io::ErrorKind::NotFound => LoadError::NotFound { path },
+        io::ErrorKind::PermissionDenied => LoadError::PermissionDenied { path },
+        io::ErrorKind::IsADirectory => LoadError::IsADirectory { path },
+        _ => LoadError::Io {
+            path,
+            message: e.to_string(),
+        },
+    }
+}
+
+/// Reads a CA bundle, CRL file or certificate file (PEM with any number of
+/// certificates and CRLs, or one DER certificate or CRL).
+pub fn load_bundle(path: &Path) -> Result<Bundle, LoadError> {
+    let data = read_file(path)?;
+    parse_bundle(&data, path)
+}
+
+/// Parses bytes as [`load_bundle`] does; `path` is only used to label results.
+pub fn parse_bundle(data: &[u8], path: &Path) -> Result<Bundle, LoadError> {
+    let p = || path.to_path_buf();
+    if data.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(LoadError::Empty { path: p() });
+    }
+    let mut bundle = Bundle {
+        path: p(),
+        format: Format::Pem,
+        certificates: Vec::new(),
+        crls: Vec::new(),
+        private_keys: Vec::new(),
+        skipped: Vec::new(),
+    };
+    if !pem::looks_like_pem(data) {
+        return parse_der(data, bundle);
+    }
+    for (i, block) in pem::scan(data).into_iter().enumerate() {
+        let corrupt = |problem| LoadError::CorruptBlock {
+            path: p(),
+            block: i + 1,
+            line: block.line,
+            label: block.label.clone(),
+            problem,
+        };
+        if block.is_private_key() {
+            // Recorded, never decoded here: the bytes are secret.
+            bundle.private_keys.push(OtherBlock {
+                label: block.label.clone(),
+                line: block.line,
+            });
+            continue;
+        }
+        let is_cert = matches!(
+            block.label.as_str(),
+            "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE"
+        );
+        let is_crl = block.label == "X509 CRL";
+        if !is_cert && !is_crl {
+            bundle.skipped.push(OtherBlock {
+                label: block.label.clone(),
+                line: block.line,
+            });
+            continue;
+        }
+        let der = match block.body {
+            Body::Decoded(d) => d,
+            Body::Truncated => return Err(corrupt(BlockProblem::Truncated)),
+            Body::EndMismatch(ref l) => return Err(corrupt(BlockProblem::EndMismatch(l.clone()))),
+            Body::BadBase64 => return Err(corrupt(BlockProblem::BadBase64)),
+        };
+        if is_cert {
+            let origin = Origin {
+                path: p(),
+                index: bundle.certificates.len() + 1,
+                line: Some(block.line),
+            };
+            // TRUSTED CERTIFICATE carries trust settings after the certificate.
+            let der = if block.label == "TRUSTED CERTIFICATE" {
+                first_tlv(&der).map(<[u8]>::to_vec).unwrap_or(der)
+            } else {
+                der
+            };
+            let cert = Certificate::from_der(der, origin)
+                .map_err(|e| corrupt(BlockProblem::BadDer(e.0)))?;
+            bundle.certificates.push(cert);
+        } else {
+            let origin = Origin {
+                path: p(),
+                index: bundle.crls.len() + 1,
+                line: Some(block.line),
+            };
+            let crl = Crl::from_der(der, origin).map_err(|e| corrupt(BlockProblem::BadDer(e.0)))?;
+            bundle.crls.push(crl);
+        }
+    }
+    if bundle.certificates.is_empty() && bundle.crls.is_empty() {
+        return Err(LoadError::NoCertificate {
+            path: p(),
+            private_keys: bundle.private_keys,
+        });
+    }
+    Ok(bundle)
+}
+
+/// The first DER TLV of `data`.
+fn first_tlv(data: &[u8]) -> Option<&[u8]> {
+    let len_byte = *data.get(1)?;
+    let (len, hdr) = if len_byte < 0x80 {
+        (usize::from(len_byte), 2)
+    } else {
+        let n = usize::from(len_byte & 0x7f);
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let mut len = 0usize;
+        for &b in data.get(2..2 + n)? {
+            len = (len << 8) | usize::from(b);
+        }
+        (len, 2 + n)
+    };
+    data.get(..hdr.checked_add(len)?)
+}
+
+fn parse_der(data: &[u8], mut bundle: Bundle) -> Result<Bundle, LoadError> {
+    bundle.format = Format::Der;
+    let origin = Origin {
+        path: bundle.path.clone(),
+        index: 1,
+        line: None,
+    };
+    let Some(tlv) = first_tlv(data) else {
+        return Err(LoadError::NoCertificate {
+            path: bundle.path,
+            private_keys: Vec::new(),
+        });
+    };
+    if let Ok(cert) = Certificate::from_der(tlv.to_vec(), origin.clone()) {
+        bundle.certificates.push(cert);
+    } else if let Ok(crl) = Crl::from_der(tlv.to_vec(), origin) {
+        bundle.crls.push(crl);
+    } else {
+        return Err(LoadError::NoCertificate {
+            path: bundle.path,
+            private_keys: Vec::new(),
+        });
+    }
+    Ok(bundle)
+}
+
+/// A client certificate as curl's `--cert` takes it: the leaf, then the intermediates
+/// the client sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientChain {
+    pub leaf: Certificate,
+    pub intermediates: Vec<Certificate>,
+    /// Private keys in the same file (label and line only).
+    pub private_keys: Vec<OtherBlock>,
+}
+
+/// Why a client certificate could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClientCertError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error("{}: contains CRLs but no certificate", path.display())]
+    NoCertificate { path: PathBuf },
+    #[error("{}: PKCS#12: {message}", path.display())]
+    Pkcs12 { path: PathBuf, message: String },
+    #[error("{}: PKCS#12: wrong password (MAC check failed)", path.display())]
+    Pkcs12WrongPassword { path: PathBuf },
+}
+
+/// Reads a client certificate file: PEM (leaf first, then intermediates) or DER.
+pub fn load_client_chain(path: &Path) -> Result<ClientChain, ClientCertError> {
+    let bundle = load_bundle(path)?;
+    client_chain_from_bundle(bundle)
+}
+
+/// Splits a bundle into leaf and intermediates.
+pub fn client_chain_from_bundle(bundle: Bundle) -> Result<ClientChain, ClientCertError> {
+    let mut certs = bundle.certificates.into_iter();
+    let Some(leaf) = certs.next() else {
+        return Err(ClientCertError::NoCertificate { path: bundle.path });
+    };
+    Ok(ClientChain {
+        leaf,
+        intermediates: certs.collect(),
+        private_keys: bundle.private_keys,
+    })
+}

@@ -1,0 +1,10 @@
+//! The certificate layer: reading trust material and client certificates as nginx and
+//! OpenSSL read them ([`load`]), what a certificate or CRL says ([`info`]), a model of
+//! OpenSSL 3's `X509_verify_cert()` as nginx runs it on client certificates
+//! ([`verify`]), and whether a private key belongs to a certificate ([`keys`]).
+
+pub mod info;
+pub mod load;
+pub mod name;
+pub mod pem;
+pub mod verify;

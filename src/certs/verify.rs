@@ -1,0 +1,706 @@
+//! A model of OpenSSL 3's `X509_verify_cert()` as nginx runs it on a client certificate.
+//!
+//! nginx installs a verify callback that always returns 1, so OpenSSL never stops at an
+//! error: it records it (`X509_STORE_CTX_set_error`) and goes on. What nginx reports in
+//! `$ssl_client_verify` (`FAILED:<reason>`) and in the error log is the error left at
+//! the end, i.e. the LAST one raised. [`verify`] therefore returns every error in the
+//! order OpenSSL raises them.
+//!
+//! The phases, in OpenSSL's order (`verify_chain()`):
+//! 1. build the chain (`build_chain()`): trusted store first (`X509_V_FLAG_TRUSTED_FIRST`
+//!    is the default), then the certificates the client sent; issuers are found by
+//!    subject name, authority key identifier and key type, not by signature. No partial
+//!    chains: a chain is trusted only when it ends in a self-signed certificate from the
+//!    store. `ssl_verify_depth N` allows N intermediates (leaf and trust anchor not
+//!    counted): a chain is never extended past N+1 certificates.
+//! 2. extensions, bottom-up (`check_extensions()`): unhandled critical extensions, CA
+//!    flags of issuers, purpose `sslclient` on every certificate (the leaf's EKU and
+//!    keyUsage, and the EKU of every CA), pathLen.
+//! 3. revocation, bottom-up, when `ssl_crl` is set (nginx then sets
+//!    `X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL`).
+//! 4. signatures and validity periods, TOP-DOWN from the trust anchor (`internal_verify()`).
+//!
+//! Not modelled: security level checks (key sizes, digest strength), name constraints,
+//! policies, nsCertType, DANE, proxy certificates, delta CRLs, CRL distribution point
+//! scoping beyond "no IDP".
+
+use serde::Serialize;
+use x509_parser::certificate::X509Certificate;
+use x509_parser::error::X509Error;
+use x509_parser::prelude::FromDer;
+use x509_parser::revocation_list::CertificateRevocationList;
+
+use super::info::{CertInfo, check_akid, ku};
+use super::load::{Certificate, Crl};
+
+/// An `X509_V_ERR_*` code with OpenSSL 3's text (`X509_verify_cert_error_string()`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[repr(u32)]
+pub enum VerifyErrorCode {
+    UnableToGetIssuerCert = 2,
+    UnableToGetCrl = 3,
+    UnableToDecodeIssuerPublicKey = 6,
+    CertSignatureFailure = 7,
+    CrlSignatureFailure = 8,
+    CertNotYetValid = 9,
+    CertHasExpired = 10,
+    CrlNotYetValid = 11,
+    CrlHasExpired = 12,
+    DepthZeroSelfSignedCert = 18,
+    SelfSignedCertInChain = 19,
+    UnableToGetIssuerCertLocally = 20,
+    UnableToVerifyLeafSignature = 21,
+    CertChainTooLong = 22,
+    CertRevoked = 23,
+    PathLengthExceeded = 25,
+    InvalidPurpose = 26,
+    KeyUsageNoCertSign = 32,
+    UnableToGetCrlIssuer = 33,
+    UnhandledCriticalExtension = 34,
+    KeyUsageNoCrlSign = 35,
+    UnhandledCriticalCrlExtension = 36,
+    DifferentCrlScope = 44,
+    InvalidCa = 79,
+}
+
+impl VerifyErrorCode {
+    /// The numeric `X509_V_ERR_*` value (as in nginx's "client SSL certificate verify
+    /// error: (N:...)" log line).
+    pub fn code(self) -> u32 {
+        self as u32
+    }
+
+    /// OpenSSL 3's exact text, as in `$ssl_client_verify` `FAILED:<text>`.
+    pub fn as_str(self) -> &'static str {
+        use VerifyErrorCode::*;
+        match self {
+            UnableToGetIssuerCert => "unable to get issuer certificate",
+            UnableToGetCrl => "unable to get certificate CRL",
+            UnableToDecodeIssuerPublicKey => "unable to decode issuer public key",
+            CertSignatureFailure => "certificate signature failure",
+            CrlSignatureFailure => "CRL signature failure",
+            CertNotYetValid => "certificate is not yet valid",
+            CertHasExpired => "certificate has expired",
+            CrlNotYetValid => "CRL is not yet valid",
+            CrlHasExpired => "CRL has expired",
+            DepthZeroSelfSignedCert => "self-signed certificate",
+            SelfSignedCertInChain => "self-signed certificate in certificate chain",
+            UnableToGetIssuerCertLocally => "unable to get local issuer certificate",
+            UnableToVerifyLeafSignature => "unable to verify the first certificate",
+            CertChainTooLong => "certificate chain too long",
+            CertRevoked => "certificate revoked",
+            PathLengthExceeded => "path length constraint exceeded",
+            InvalidPurpose => "unsuitable certificate purpose",
+            KeyUsageNoCertSign => "key usage does not include certificate signing",
+            UnableToGetCrlIssuer => "unable to get CRL issuer certificate",
+            UnhandledCriticalExtension => "unhandled critical extension",
+            KeyUsageNoCrlSign => "key usage does not include CRL signing",
+            UnhandledCriticalCrlExtension => "unhandled critical CRL extension",
+            DifferentCrlScope => "different CRL scope",
+            InvalidCa => "invalid CA certificate",
+        }
+    }
+}
+
+impl std::fmt::Display for VerifyErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One error raised during verification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerifyError {
+    pub code: VerifyErrorCode,
+    /// Depth in the chain (0 = the client's certificate), as OpenSSL reports it.
+    pub depth: usize,
+    /// Subject (RFC 2253) of the certificate the error is about.
+    pub subject: String,
+}
+
+/// Verification settings, as nginx sets them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerifyParams {
+    /// `ssl_verify_depth` (nginx's default is 1).
+    pub depth: u32,
+    /// The time to verify at (unix seconds).
+    pub time: i64,
+    /// `ssl_crl` is set: CRL checks for every certificate of the chain.
+    pub crl_check: bool,
+}
+
+/// nginx's default `ssl_verify_depth`.
+pub const NGINX_DEFAULT_DEPTH: u32 = 1;
+
+impl VerifyParams {
+    /// nginx's defaults (depth 1, no CRL) at the given time.
+    pub fn nginx_default(time: i64) -> VerifyParams {
+        VerifyParams {
+            depth: NGINX_DEFAULT_DEPTH,
+            time,
+            crl_check: false,
+        }
+    }
+}
+
+/// Where a certificate of the built chain came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "index")]
+pub enum ChainSource {
+    /// The client's certificate.
+    Leaf,
+    /// The n-th (0-based) certificate the client sent after its own.
+    Untrusted(usize),
+    /// The n-th (0-based) certificate of the trust store.
+    Trusted(usize),
+}
+
+/// One certificate of the built chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChainLink {
+    pub source: ChainSource,
+    pub subject: String,
+    pub issuer: String,
+    /// Taken from the trust store.
+    pub trusted: bool,
+}
+
+/// What OpenSSL would conclude.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerifyResult {
+    /// The chain as built, leaf first (as far as building got).
+    pub chain: Vec<ChainLink>,
+    /// Every error, in the order OpenSSL raises them.
+    pub errors: Vec<VerifyError>,
+    /// The chain ends in a self-signed certificate from the trust store.
+    pub anchored: bool,
+    /// Checks the model could not make (e.g. a signature algorithm it cannot verify).
+    pub notes: Vec<String>,
+}
+
+impl VerifyResult {
+    /// No error at all.
+    pub fn is_ok(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// The error nginx reports: the last one raised.
+    pub fn final_error(&self) -> Option<&VerifyError> {
+        self.errors.last()
+    }
+
+    /// `$ssl_client_verify` for this certificate: `SUCCESS` or `FAILED:<reason>`.
+    pub fn nginx_verify_value(&self) -> String {
+        match self.final_error() {
+            None => "SUCCESS".to_owned(),
+            Some(e) => format!("FAILED:{}", e.code.as_str()),
+        }
+    }
+}
+
+/// The material of one verification.
+#[derive(Debug, Clone, Copy)]
+pub struct VerifyInput<'a> {
+    /// The client's certificate.
+    pub leaf: &'a Certificate,
+    /// The other certificates the client sent, in the order sent.
+    pub untrusted: &'a [Certificate],
+    /// The trust store: `ssl_client_certificate` then `ssl_trusted_certificate`.
+    pub trusted: &'a [Certificate],
+    /// CRLs (`ssl_crl`); used only when [`VerifyParams::crl_check`] is set.
+    pub crls: &'a [Crl],
+}
+
+#[derive(Clone, Copy)]
+struct Link<'a> {
+    cert: &'a Certificate,
+    source: ChainSource,
+}
+
+impl Link<'_> {
+    fn trusted(&self) -> bool {
+        matches!(self.source, ChainSource::Trusted(_))
+    }
+}
+
+struct Ctx<'a> {
+    input: VerifyInput<'a>,
+    params: VerifyParams,
+    chain: Vec<Link<'a>>,
+    num_untrusted: usize,
+    errors: Vec<VerifyError>,
+    notes: Vec<String>,
+}
+
+/// `ossl_x509_likely_issued()`: name, AKID and key type fit; no signature check.
+fn likely_issued(issuer: &CertInfo, subject: &CertInfo) -> bool {
+    issuer.subject_canonical == subject.issuer_canonical
+        && subject.authority_key_id.as_ref().is_none_or(|a| {
+            check_akid(
+                a,
+                issuer.subject_key_id.as_deref(),
+                &issuer.issuer_canonical,
+                &issuer.serial_bytes,
+            )
+        })
+        && issuer.key_kind == subject.signature_key_kind
+}
+
+/// Validity-period errors for a certificate at `t`, as OpenSSL 3.0 checks them:
+/// not yet valid when notBefore > t, expired when notAfter <= t.
+fn time_errors(info: &CertInfo, t: i64) -> Vec<VerifyErrorCode> {
+    let mut v = Vec::new();
+    if info.not_before > t {
+        v.push(VerifyErrorCode::CertNotYetValid);
+    }
+    if info.not_after <= t {
+        v.push(VerifyErrorCode::CertHasExpired);
+    }
+    v
+}
+
+fn time_ok(info: &CertInfo, t: i64) -> bool {
+    time_errors(info, t).is_empty()
+}
+
+/// `check_ca()`: 0 = not a CA, 1 = basicConstraints CA, 3/4 = legacy CA forms.
+fn check_ca(info: &CertInfo) -> u8 {
+    if info.key_usage.is_some_and(|k| k & ku::KEY_CERT_SIGN == 0) {
+        return 0;
+    }
+    match info.basic_constraints {
+        Some(bc) => u8::from(bc.ca),
+        None if info.version == 1 && info.openssl_self_signed => 3,
+        None if info.key_usage.is_some() => 4,
+        None => 0,
+    }
+}
+
+/// `X509_check_purpose(x, X509_PURPOSE_SSL_CLIENT, require_ca)`.
+fn purpose_ssl_client(info: &CertInfo, require_ca: bool) -> bool {
+    if info
+        .extended_key_usage
+        .as_ref()
+        .is_some_and(|e| !e.client_auth)
+    {
+        return false;
+    }
+    if require_ca {
+        return check_ca(info) != 0;
+    }
+    info.key_usage
+        .is_none_or(|k| k & (ku::DIGITAL_SIGNATURE | ku::KEY_AGREEMENT) != 0)
+}
+
+impl<'a> Ctx<'a> {
+    fn error(&mut self, code: VerifyErrorCode, depth: usize, cert: &Certificate) {
+        self.errors.push(VerifyError {
+            code,
+            depth,
+            subject: cert.info.subject.clone(),
+        });
+    }
+
+    fn in_chain(&self, c: &Certificate) -> bool {
+        self.chain.iter().any(|l| l.cert.der == c.der)
+    }
+
+    /// `X509_STORE_CTX_get1_issuer()` on the trust store.
+    fn trusted_issuer(&self, x: &CertInfo) -> Option<Link<'a>> {
+        let t = self.params.time;
+        let mut best: Option<(usize, &'a Certificate)> = None;
+        for (i, c) in self.input.trusted.iter().enumerate() {
+            if !likely_issued(&c.info, x) {
+                continue;
+            }
+            if time_ok(&c.info, t) {
+                best = Some((i, c));
+                break;
+            }
+            if best.is_none_or(|(_, b)| c.info.not_after > b.info.not_after) {
+                best = Some((i, c));
+            }
+        }
+        best.map(|(i, cert)| Link {
+            cert,
+            source: ChainSource::Trusted(i),
+        })
+    }
+
+    /// `get0_best_issuer_sk()` over what the client sent, without duplicates.
+    fn untrusted_issuer(&self, x: &CertInfo, pool: &[(usize, &'a Certificate)]) -> Option<usize> {
+        let t = self.params.time;
+        let mut best: Option<usize> = None;
+        for (pi, (_, c)) in pool.iter().enumerate() {
+            if !(x.self_issued && self.chain.len() == 1) && self.in_chain(c) {
+                continue;
+            }
+            if !likely_issued(&c.info, x) {
+                continue;
+            }
+            if time_ok(&c.info, t) {
+                return Some(pi);
+            }
+            if best.is_none_or(|b| c.info.not_after > pool[b].1.info.not_after) {
+                best = Some(pi);
+            }
+        }
+        best
+    }
+
+    /// `check_trust()` without auxiliary trust settings: a self-signed certificate
+    /// from the store is a trust anchor; nothing else is (no partial chains).
+    fn check_trust(&self, from: usize) -> bool {
+        self.chain[from..]
+            .iter()
+            .any(|l| l.trusted() && l.cert.info.openssl_self_signed)
+    }
+
+    fn build_chain(&mut self) -> bool {
+        let max_depth = usize::try_from(self.params.depth)
+            .unwrap_or(usize::MAX / 2)
+            .min(usize::MAX / 2)
+            + 1;
+        // nginx passes the whole peer chain, leaf included, as the untrusted stack.
+        let mut pool: Vec<(usize, &'a Certificate)> = Vec::new();
+        pool.push((usize::MAX, self.input.leaf));
+        pool.extend(self.input.untrusted.iter().enumerate());
+        let mut search_untrusted = true;
+        let mut search_trusted = true;
+        let mut trusted = false;
+        while search_untrusted || search_trusted {
+            let num = self.chain.len();
+            if search_trusted {
+                let curr = self.chain[num - 1];
+                let found = if num > max_depth {
+                    None
+                } else {
+                    self.trusted_issuer(&curr.cert.info)
+                };
+                if let Some(issuer) = found {
+                    // (usable, the new top is self-signed, index of the new trusted cert)
+                    let (ok, self_signed, from) = if !curr.cert.info.openssl_self_signed {
+                        self.chain.push(issuer);
+                        (true, issuer.cert.info.openssl_self_signed, num)
+                    } else if curr.cert.der != issuer.cert.der {
+                        // A self-signed look-alike of a trust anchor.
+                        (false, true, num)
+                    } else {
+                        // The client sent the trust anchor itself: use the store's copy.
+                        self.chain[num - 1] = issuer;
+                        self.num_untrusted = num - 1;
+                        (true, true, num - 1)
+                    };
+                    if ok {
+                        search_untrusted = false;
+                        trusted = self.check_trust(from);
+                        if trusted {
+                            break;
+                        }
+                        if !self_signed {
+                            continue;
+                        }
+                    }
+                }
+                if !search_untrusted {
+                    break;
+                }
+            }
+            if search_untrusted {
+                let num = self.chain.len();
+                let curr = self.chain[num - 1];
+                let pick = if curr.cert.info.openssl_self_signed || num > max_depth {
+                    None
+                } else {
+                    self.untrusted_issuer(&curr.cert.info, &pool)
+                };
+                match pick {
+                    None => {
+                        search_untrusted = false;
+                        search_trusted = true;
+                    }
+                    Some(pi) => {
+                        let (idx, cert) = pool.remove(pi);
+                        let source = if idx == usize::MAX {
+                            ChainSource::Leaf
+                        } else {
+                            ChainSource::Untrusted(idx)
+                        };
+                        self.chain.push(Link { cert, source });
+                        self.num_untrusted += 1;
+                    }
+                }
+            }
+        }
+        if trusted {
+            return true;
+        }
+        let num = self.chain.len();
+        let top = self.chain[num - 1].cert;
+        if num > max_depth {
+            self.error(VerifyErrorCode::CertChainTooLong, num - 1, top);
+        }
+        let code = if top.info.openssl_self_signed {
+            if num == 1 {
+                VerifyErrorCode::DepthZeroSelfSignedCert
+            } else {
+                VerifyErrorCode::SelfSignedCertInChain
+            }
+        } else if self.num_untrusted < num {
+            VerifyErrorCode::UnableToGetIssuerCert
+        } else {
+            VerifyErrorCode::UnableToGetIssuerCertLocally
+        };
+        self.error(code, num - 1, top);
+        false
+    }
+
+    fn check_extensions(&mut self) {
+        let num = self.chain.len();
+        let mut plen: u32 = 0;
+        for i in 0..num {
+            let cert = self.chain[i].cert;
+            let info = &cert.info;
+            if !info.unhandled_critical.is_empty() {
+                self.error(VerifyErrorCode::UnhandledCriticalExtension, i, cert);
+            }
+            if i > 0 {
+                let ret = check_ca(info);
+                if ret == 0 || (i + 1 < num && ret != 1) {
+                    self.error(VerifyErrorCode::InvalidCa, i, cert);
+                }
+            }
+            if !purpose_ssl_client(info, i > 0) {
+                self.error(VerifyErrorCode::InvalidPurpose, i, cert);
+            }
+            if let Some(pl) = info.basic_constraints.and_then(|b| b.path_len)
+                && i > 1
+                && plen > pl
+            {
+                self.error(VerifyErrorCode::PathLengthExceeded, i, cert);
+            }
+            if i > 0 && !info.self_issued {
+                plen += 1;
+            }
+        }
+    }
+
+    fn crl_time_errors(&self, crl: &Crl) -> Vec<VerifyErrorCode> {
+        let t = self.params.time;
+        let mut v = Vec::new();
+        if crl.info.this_update > t {
+            v.push(VerifyErrorCode::CrlNotYetValid);
+        }
+        if crl.info.next_update.is_some_and(|n| n <= t) {
+            v.push(VerifyErrorCode::CrlHasExpired);
+        }
+        v
+    }
+
+    /// `get_crl_score()`: 0 = unusable; else bits as in OpenSSL, and the chain index
+    /// of the CRL's issuer.
+    fn crl_score(&self, crl: &Crl, i: usize) -> (u32, usize) {
+        const NOCRITICAL: u32 = 0x100;
+        const SCOPE: u32 = 0x080;
+        const TIME: u32 = 0x040;
+        const ISSUER_NAME: u32 = 0x020;
+        const ISSUER_CERT: u32 = 0x018;
+        const AKID: u32 = 0x004;
+        const SAME_PATH: u32 = 0x008;
+        let x = &self.chain[i].cert.info;
+        if crl.info.is_delta || crl.info.issuer_canonical != x.issuer_canonical {
+            return (0, 0);
+        }
+        let mut score = ISSUER_NAME;
+        if !crl.info.unhandled_critical {
+            score |= NOCRITICAL;
+        }
+        if self.crl_time_errors(crl).is_empty() {
+            score |= TIME;
+        }
+        let last = self.chain.len() - 1;
+        let matches = |c: &CertInfo| {
+            c.subject_canonical == crl.info.issuer_canonical
+                && crl.info.authority_key_id.as_ref().is_none_or(|a| {
+                    check_akid(
+                        a,
+                        c.subject_key_id.as_deref(),
+                        &c.issuer_canonical,
+                        &c.serial_bytes,
+                    )
+                })
+        };
+        let first = if i == last { i } else { i + 1 };
+        let issuer_idx = if matches(&self.chain[first].cert.info) {
+            score |= AKID | ISSUER_CERT;
+            first
+        } else if let Some(j) = (first + 1..=last).find(|&j| matches(&self.chain[j].cert.info)) {
+            score |= AKID | SAME_PATH;
+            j
+        } else {
+            return (0, 0);
+        };
+        if !crl.info.has_idp {
+            score |= SCOPE;
+        }
+        (score, issuer_idx)
+    }
+
+    fn check_revocation(&mut self) {
+        let crls = self.input.crls;
+        for i in 0..self.chain.len() {
+            let cert = self.chain[i].cert;
+            if cert.info.openssl_self_signed {
+                continue;
+            }
+            let mut best: Option<(&Crl, u32, usize)> = None;
+            for crl in crls {
+                let (score, issuer) = self.crl_score(crl, i);
+                if score == 0 {
+                    continue;
+                }
+                match best {
+                    Some((_, bs, _)) if score < bs => continue,
+                    Some((b, bs, _))
+                        if score == bs && crl.info.this_update <= b.info.this_update =>
+                    {
+                        continue;
+                    }
+                    _ => best = Some((crl, score, issuer)),
+                }
+            }
+            let Some((crl, score, issuer_idx)) = best else {
+                self.error(VerifyErrorCode::UnableToGetCrl, i, cert);
+                continue;
+            };
+            let issuer = self.chain[issuer_idx].cert;
+            if issuer.info.key_usage.is_some_and(|k| k & ku::CRL_SIGN == 0) {
+                self.error(VerifyErrorCode::KeyUsageNoCrlSign, i, cert);
+            }
+            if score & 0x080 == 0 {
+                self.error(VerifyErrorCode::DifferentCrlScope, i, cert);
+            }
+            if score & 0x040 == 0 {
+                for code in self.crl_time_errors(crl) {
+                    self.error(code, i, cert);
+                }
+            }
+            match crl_signature(crl, issuer) {
+                Ok(true) => {}
+                Ok(false) => self.error(VerifyErrorCode::CrlSignatureFailure, i, cert),
+                Err(note) => self.notes.push(format!("{}: {note}", crl.origin)),
+            }
+            if crl.info.unhandled_critical {
+                self.error(VerifyErrorCode::UnhandledCriticalCrlExtension, i, cert);
+            }
+            if crl
+                .info
+                .revoked
+                .iter()
+                .any(|r| r.serial_bytes == cert.info.serial_bytes && r.reason != Some(8))
+            {
+                self.error(VerifyErrorCode::CertRevoked, i, cert);
+            }
+        }
+    }
+
+    fn internal_verify(&mut self) {
+        let t = self.params.time;
+        let mut n = self.chain.len() - 1;
+        let mut xi = n;
+        let mut xs = n;
+        let top = self.chain[n].cert;
+        if !likely_issued(&top.info, &top.info) {
+            if n > 0 {
+                n -= 1;
+                xs = n;
+            } else {
+                self.error(VerifyErrorCode::UnableToVerifyLeafSignature, 0, top);
+            }
+        }
+        loop {
+            let subject = self.chain[xs].cert;
+            if xs != xi {
+                let issuer = self.chain[xi].cert;
+                if issuer
+                    .info
+                    .key_usage
+                    .is_some_and(|k| k & ku::KEY_CERT_SIGN == 0)
+                {
+                    self.error(VerifyErrorCode::KeyUsageNoCertSign, xi, issuer);
+                }
+                match cert_signature(subject, issuer) {
+                    Ok(true) => {}
+                    Ok(false) => self.error(VerifyErrorCode::CertSignatureFailure, n, subject),
+                    Err(note) => self.notes.push(format!("{}: {note}", subject.origin)),
+                }
+            }
+            for code in time_errors(&subject.info, t) {
+                self.error(code, n, subject);
+            }
+            if n == 0 {
+                break;
+            }
+            n -= 1;
+            xi = xs;
+            xs = n;
+        }
+    }
+}
+
+fn signature_result(r: Result<(), X509Error>) -> Result<bool, String> {
+    match r {
+        Ok(()) => Ok(true),
+        Err(X509Error::SignatureVerificationError) => Ok(false),
+        Err(e) => Err(format!("signature not checked by the model ({e})")),
+    }
+}
+
+fn cert_signature(subject: &Certificate, issuer: &Certificate) -> Result<bool, String> {
+    let (_, s) = X509Certificate::from_der(&subject.der).map_err(|e| e.to_string())?;
+    let (_, i) = X509Certificate::from_der(&issuer.der).map_err(|e| e.to_string())?;
+    signature_result(s.verify_signature(Some(i.public_key())))
+}
+
+fn crl_signature(crl: &Crl, issuer: &Certificate) -> Result<bool, String> {
+    let (_, c) = CertificateRevocationList::from_der(&crl.der).map_err(|e| e.to_string())?;
+    let (_, i) = X509Certificate::from_der(&issuer.der).map_err(|e| e.to_string())?;
+    signature_result(c.verify_signature(i.public_key()))
+}
+
+/// Runs the model: what would OpenSSL (as nginx calls it) say about this client
+/// certificate?
+pub fn verify(input: VerifyInput<'_>, params: VerifyParams) -> VerifyResult {
+    let mut ctx = Ctx {
+        input,
+        params,
+        chain: vec![Link {
+            cert: input.leaf,
+            source: ChainSource::Leaf,
+        }],
+        num_untrusted: 1,
+        errors: Vec::new(),
+        notes: Vec::new(),
+    };
+    let anchored = ctx.build_chain();
+    ctx.check_extensions();
+    if params.crl_check {
+        ctx.check_revocation();
+    }
+    ctx.internal_verify();
+    VerifyResult {
+        chain: ctx
+            .chain
+            .iter()
+            .map(|l| ChainLink {
+                source: l.source,
+                subject: l.cert.info.subject.clone(),
+                issuer: l.cert.info.issuer.clone(),
+                trusted: l.trusted(),
+            })
+            .collect(),
+        errors: ctx.errors,
+        anchored,
+        notes: ctx.notes,
+    }
+}

@@ -1,0 +1,753 @@
+//! Test PKI for the certificate tests: certificates and CRLs made with rcgen at dates
+//! relative to a fixed verification time [`AT`], so the tests never rot, and the
+//! scenario matrix shared by `certs_verify.rs` (expected OpenSSL errors) and
+//! `certs_openssl.rs` (the same scenarios checked against the real `openssl verify`).
+#![allow(dead_code)]
+
+use nginx_mtls_lint::certs::load::{Certificate, Crl, Origin};
+use rcgen::{
+    BasicConstraints, CertificateParams, CertificateRevocationListParams, CustomExtension,
+    DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair,
+    KeyUsagePurpose, RevokedCertParams, SerialNumber,
+};
+use time::OffsetDateTime;
+
+/// The fixed "now" of every test (2027-01-15T08:00:00Z).
+pub const AT: i64 = 1_800_000_000;
+pub const DAY: i64 = 86_400;
+
+fn t(secs: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(secs).unwrap()
+}
+
+/// A certificate with its key and parameters (so it can issue others).
+pub struct Cert {
+    pub params: CertificateParams,
+    pub key: KeyPair,
+    pub der: Vec<u8>,
+    pub pem: String,
+}
+
+impl Cert {
+    pub fn issuer(&self) -> Issuer<'_, &KeyPair> {
+        Issuer::from_params(&self.params, &self.key)
+    }
+
+    /// As the library's type.
+    pub fn cert(&self) -> Certificate {
+        Certificate::from_der(
+            self.der.clone(),
+            Origin {
+                path: "test.pem".into(),
+                index: 1,
+                line: Some(1),
+            },
+        )
+        .unwrap()
+    }
+
+    pub fn serial(&self) -> SerialNumber {
+        self.params.serial_number.clone().unwrap()
+    }
+}
+
+static SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0x1000);
+
+/// What to put in a certificate.
+#[derive(Clone)]
+pub struct Spec {
+    pub cn: String,
+    pub ca: Option<Option<u8>>,
+    pub explicit_no_ca: bool,
+    pub ku: Vec<KeyUsagePurpose>,
+    pub eku: Vec<ExtendedKeyUsagePurpose>,
+    pub not_before: i64,
+    pub not_after: i64,
+    pub aki: bool,
+    pub critical_unknown: bool,
+    /// Use this key instead of a new one.
+    pub ed25519: bool,
+    /// Pretend to have this key identifier (for look-alike issuers).
+    pub key_id: Option<Vec<u8>>,
+}
+
+/// A client certificate: clientAuth, digitalSignature, valid 30 days before to 1 year
+/// after [`AT`].
+pub fn leaf(cn: &str) -> Spec {
+    Spec {
+        cn: cn.into(),
+        ca: None,
+        explicit_no_ca: true,
+        ku: vec![KeyUsagePurpose::DigitalSignature],
+        eku: vec![ExtendedKeyUsagePurpose::ClientAuth],
+        not_before: AT - 30 * DAY,
+        not_after: AT + 365 * DAY,
+        aki: true,
+        critical_unknown: false,
+        ed25519: false,
+        key_id: None,
+    }
+}
+
+/// A CA: CA:TRUE, keyCertSign + cRLSign, no EKU, valid 1 year before to 10 years after.
+pub fn ca(cn: &str) -> Spec {
+    Spec {
+        cn: cn.into(),
+        ca: Some(None),
+        explicit_no_ca: false,
+        ku: vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign],
+        eku: vec![],
+        not_before: AT - 365 * DAY,
+        not_after: AT + 3650 * DAY,
+        aki: true,
+        critical_unknown: false,
+        ed25519: false,
+        key_id: None,
+    }
+}
+
+impl Spec {
+    pub fn validity(mut self, from: i64, to: i64) -> Spec {
+        self.not_before = from;
+        self.not_after = to;
+        self
+    }
+    pub fn eku(mut self, eku: Vec<ExtendedKeyUsagePurpose>) -> Spec {
+        self.eku = eku;
+        self
+    }
+    pub fn ku(mut self, ku: Vec<KeyUsagePurpose>) -> Spec {
+        self.ku = ku;
+        self
+    }
+    pub fn pathlen(mut self, n: u8) -> Spec {
+        self.ca = Some(Some(n));
+        self
+    }
+    pub fn not_ca(mut self) -> Spec {
+        self.ca = None;
+        self.explicit_no_ca = true;
+        self
+    }
+    pub fn no_aki(mut self) -> Spec {
+        self.aki = false;
+        self
+    }
+    pub fn critical_unknown(mut self) -> Spec {
+        self.critical_unknown = true;
+        self
+    }
+    pub fn ed25519(mut self) -> Spec {
+        self.ed25519 = true;
+        self
+    }
+    pub fn key_id(mut self, id: Vec<u8>) -> Spec {
+        self.key_id = Some(id);
+        self
+    }
+
+    fn params(&self) -> CertificateParams {
+        let mut p = CertificateParams::default();
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::OrganizationName, "Example");
+        dn.push(DnType::CommonName, self.cn.clone());
+        p.distinguished_name = dn;
+        p.is_ca = match self.ca {
+            Some(None) => IsCa::Ca(BasicConstraints::Unconstrained),
+            Some(Some(n)) => IsCa::Ca(BasicConstraints::Constrained(n)),
+            None if self.explicit_no_ca => IsCa::ExplicitNoCa,
+            None => IsCa::NoCa,
+        };
+        p.key_usages = self.ku.clone();
+        p.extended_key_usages = self.eku.clone();
+        p.not_before = t(self.not_before);
+        p.not_after = t(self.not_after);
+        p.serial_number = Some(SerialNumber::from(
+            SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        ));
+        p.use_authority_key_identifier_extension = self.aki;
+        if let Some(id) = &self.key_id {
+            p.key_identifier_method = KeyIdMethod::PreSpecified(id.clone());
+        }
+        if self.critical_unknown {
+            let mut ext =
+                CustomExtension::from_oid_content(&[1, 3, 6, 1, 4, 1, 55555, 1], vec![5, 0]);
+            ext.set_criticality(true);
+            p.custom_extensions.push(ext);
+        }
+        p
+    }
+
+    fn key(&self) -> KeyPair {
+        if self.ed25519 {
+            KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap()
+        } else {
+            KeyPair::generate().unwrap()
+        }
+    }
+
+    pub fn self_signed(self) -> Cert {
+        let params = self.params();
+        let key = self.key();
+        let c = params.self_signed(&key).unwrap();
+        Cert {
+            der: c.der().to_vec(),
+            pem: c.pem(),
+            params,
+            key,
+        }
+    }
+
+    pub fn signed_by(self, issuer: &Cert) -> Cert {
+        let params = self.params();
+        let key = self.key();
+        let c = params.signed_by(&key, &issuer.issuer()).unwrap();
+        Cert {
+            der: c.der().to_vec(),
+            pem: c.pem(),
+            params,
+            key,
+        }
+    }
+}
+
+/// A CRL signed by `issuer`, valid from `this_update` to `next_update`.
+pub fn crl(
+    issuer: &Cert,
+    revoked: &[&Cert],
+    this_update: i64,
+    next_update: i64,
+) -> (Vec<u8>, String) {
+    let params = CertificateRevocationListParams {
+        this_update: t(this_update),
+        next_update: t(next_update),
+        crl_number: SerialNumber::from(1u64),
+        issuing_distribution_point: None,
+        revoked_certs: revoked
+            .iter()
+            .map(|c| RevokedCertParams {
+                serial_number: c.serial(),
+                revocation_time: t(AT - DAY),
+                reason_code: None,
+                invalidity_date: None,
+            })
+            .collect(),
+        key_identifier_method: issuer.params.key_identifier_method.clone(),
+    };
+    let c = params.signed_by(&issuer.issuer()).unwrap();
+    (c.der().to_vec(), c.pem().unwrap())
+}
+
+/// A current CRL (one week before to one week after [`AT`]).
+pub fn fresh_crl(issuer: &Cert, revoked: &[&Cert]) -> (Vec<u8>, String) {
+    crl(issuer, revoked, AT - 7 * DAY, AT + 7 * DAY)
+}
+
+pub fn lib_crl(der: &[u8]) -> Crl {
+    Crl::from_der(
+        der.to_vec(),
+        Origin {
+            path: "crl.pem".into(),
+            index: 1,
+            line: Some(1),
+        },
+    )
+    .unwrap()
+}
+
+/// The subject key identifier rcgen gives a certificate.
+pub fn ski(c: &Cert) -> Vec<u8> {
+    c.params.key_identifier(&c.key)
+}
+
+/// One verification case.
+pub struct Scenario {
+    pub name: &'static str,
+    pub leaf: Cert,
+    /// What the client sends after its certificate (PEM order).
+    pub sent: Vec<Cert>,
+    /// The trust store.
+    pub store: Vec<Cert>,
+    /// CRLs as (DER, PEM); CRL checking is on when `crl_check` is set.
+    pub crls: Vec<(Vec<u8>, String)>,
+    pub crl_check: bool,
+    pub depth: u32,
+    /// Expected (code, depth) list, in OpenSSL's order.
+    pub expect: Vec<(u32, usize)>,
+}
+
+fn sc(
+    name: &'static str,
+    leaf: Cert,
+    sent: Vec<Cert>,
+    store: Vec<Cert>,
+    expect: Vec<(u32, usize)>,
+) -> Scenario {
+    Scenario {
+        name,
+        leaf,
+        sent,
+        store,
+        crls: Vec::new(),
+        crl_check: false,
+        depth: 1,
+        expect,
+    }
+}
+
+/// The matrix: one scenario per error the model knows, plus the good paths.
+pub fn scenarios() -> Vec<Scenario> {
+    let mut v = Vec::new();
+    let root = || ca("Root CA").self_signed();
+
+    {
+        let r = root();
+        let l = leaf("client").signed_by(&r);
+        v.push(sc(
+            "ok, leaf issued by the root",
+            l,
+            vec![],
+            vec![r],
+            vec![],
+        ));
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate").signed_by(&r);
+        let l = leaf("client").signed_by(&i);
+        v.push(sc(
+            "ok, one intermediate sent, depth 1",
+            l,
+            vec![i],
+            vec![r],
+            vec![],
+        ));
+    }
+    {
+        let r = ca("Ed Root").ed25519().self_signed();
+        let i = ca("Ed Intermediate").ed25519().signed_by(&r);
+        let l = leaf("ed-client").ed25519().signed_by(&i);
+        v.push(sc("ok, Ed25519 chain", l, vec![i], vec![r], vec![]));
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate").signed_by(&r);
+        let l = leaf("client").signed_by(&i);
+        v.push(sc(
+            "intermediate not sent and not in the store",
+            l,
+            vec![],
+            vec![r],
+            vec![(20, 0), (21, 0)],
+        ));
+    }
+    {
+        let r = root();
+        let other = ca("Other CA").self_signed();
+        let i = ca("Intermediate").signed_by(&r);
+        let l = leaf("client").signed_by(&i);
+        v.push(sc(
+            "store holds an unrelated CA",
+            l,
+            vec![i],
+            vec![other],
+            vec![(20, 1)],
+        ));
+    }
+    {
+        let r = root();
+        let other = ca("Other CA").self_signed();
+        let i = ca("Intermediate").signed_by(&r);
+        let l = leaf("client").signed_by(&i);
+        v.push(sc(
+            "client sends its own root, not trusted",
+            l,
+            vec![i, r],
+            vec![other],
+            vec![(22, 2), (19, 2)],
+        ));
+    }
+    {
+        let r = root();
+        let l = leaf("self").self_signed();
+        v.push(sc(
+            "self-signed client certificate",
+            l,
+            vec![],
+            vec![r],
+            vec![(18, 0)],
+        ));
+    }
+    {
+        let l = leaf("self").self_signed();
+        let copy = Cert {
+            params: l.params.clone(),
+            key: KeyPair::from_pem(&l.key.serialize_pem()).unwrap(),
+            der: l.der.clone(),
+            pem: l.pem.clone(),
+        };
+        v.push(sc(
+            "self-signed client certificate that is in the store",
+            l,
+            vec![],
+            vec![copy],
+            vec![],
+        ));
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate").signed_by(&r);
+        let l = leaf("client").signed_by(&i);
+        v.push(sc(
+            "only the intermediate is in the store (no partial chains)",
+            l,
+            vec![],
+            vec![i],
+            vec![(2, 1)],
+        ));
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate").signed_by(&r);
+        let l = leaf("client").signed_by(&i);
+        let mut s = sc(
+            "depth 0 with one intermediate",
+            l,
+            vec![i],
+            vec![r],
+            vec![(22, 1), (20, 1)],
+        );
+        s.depth = 0;
+        v.push(s);
+    }
+    {
+        let r = root();
+        let i1 = ca("Intermediate 1").signed_by(&r);
+        let i2 = ca("Intermediate 2").signed_by(&i1);
+        let l = leaf("client").signed_by(&i2);
+        v.push(sc(
+            "depth 1 with two intermediates",
+            l,
+            vec![i2, i1],
+            vec![r],
+            vec![(22, 2), (20, 2)],
+        ));
+    }
+    {
+        let r = root();
+        let i1 = ca("Intermediate 1").signed_by(&r);
+        let i2 = ca("Intermediate 2").signed_by(&i1);
+        let l = leaf("client").signed_by(&i2);
+        let mut s = sc(
+            "depth 2 with two intermediates",
+            l,
+            vec![i2, i1],
+            vec![r],
+            vec![],
+        );
+        s.depth = 2;
+        v.push(s);
+    }
+    {
+        let r = root();
+        let l = leaf("client")
+            .validity(AT - 400 * DAY, AT - DAY)
+            .signed_by(&r);
+        v.push(sc(
+            "expired client certificate",
+            l,
+            vec![],
+            vec![r],
+            vec![(10, 0)],
+        ));
+    }
+    {
+        let r = root();
+        let l = leaf("client")
+            .validity(AT + DAY, AT + 400 * DAY)
+            .signed_by(&r);
+        v.push(sc(
+            "client certificate not yet valid",
+            l,
+            vec![],
+            vec![r],
+            vec![(9, 0)],
+        ));
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate")
+            .validity(AT - 400 * DAY, AT - 2 * DAY)
+            .signed_by(&r);
+        let l = leaf("client")
+            .validity(AT - 30 * DAY, AT - DAY)
+            .signed_by(&i);
+        v.push(sc(
+            "expired intermediate and leaf: top-down order",
+            l,
+            vec![i],
+            vec![r],
+            vec![(10, 1), (10, 0)],
+        ));
+    }
+    {
+        let r = ca("Root CA")
+            .validity(AT - 4000 * DAY, AT - DAY)
+            .self_signed();
+        let l = leaf("client").signed_by(&r);
+        v.push(sc("expired root", l, vec![], vec![r], vec![(10, 1)]));
+    }
+    {
+        let r = root();
+        let l = leaf("client")
+            .eku(vec![ExtendedKeyUsagePurpose::ServerAuth])
+            .signed_by(&r);
+        v.push(sc(
+            "client certificate with serverAuth only",
+            l,
+            vec![],
+            vec![r],
+            vec![(26, 0)],
+        ));
+    }
+    {
+        let r = root();
+        let l = leaf("client")
+            .ku(vec![KeyUsagePurpose::KeyEncipherment])
+            .signed_by(&r);
+        v.push(sc(
+            "client certificate without digitalSignature",
+            l,
+            vec![],
+            vec![r],
+            vec![(26, 0)],
+        ));
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate")
+            .not_ca()
+            .ku(vec![KeyUsagePurpose::KeyCertSign])
+            .signed_by(&r);
+        let l = leaf("client").signed_by(&i);
+        v.push(sc(
+            "intermediate with CA:FALSE",
+            l,
+            vec![i],
+            vec![r],
+            vec![(79, 1), (26, 1)],
+        ));
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate")
+            .eku(vec![ExtendedKeyUsagePurpose::ServerAuth])
+            .signed_by(&r);
+        let l = leaf("client").signed_by(&i);
+        v.push(sc(
+            "intermediate restricted to serverAuth",
+            l,
+            vec![i],
+            vec![r],
+            vec![(26, 1)],
+        ));
+    }
+    {
+        let r = ca("Root CA")
+            .eku(vec![ExtendedKeyUsagePurpose::ServerAuth])
+            .self_signed();
+        let l = leaf("client").signed_by(&r);
+        v.push(sc(
+            "root restricted to serverAuth",
+            l,
+            vec![],
+            vec![r],
+            vec![(26, 1)],
+        ));
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate")
+            .ku(vec![KeyUsagePurpose::DigitalSignature])
+            .signed_by(&r);
+        let l = leaf("client").signed_by(&i);
+        v.push(sc(
+            "intermediate without keyCertSign",
+            l,
+            vec![i],
+            vec![r],
+            vec![(79, 1), (26, 1), (32, 1)],
+        ));
+    }
+    {
+        let r = root();
+        let i1 = ca("Intermediate 1").pathlen(0).signed_by(&r);
+        let i2 = ca("Intermediate 2").signed_by(&i1);
+        let l = leaf("client").signed_by(&i2);
+        let mut s = sc(
+            "pathlen 0 exceeded",
+            l,
+            vec![i2, i1],
+            vec![r],
+            vec![(25, 2)],
+        );
+        s.depth = 2;
+        v.push(s);
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate").signed_by(&r);
+        let fake = ca("Intermediate").signed_by(&r);
+        let l = leaf("client").no_aki().signed_by(&fake);
+        v.push(sc(
+            "issuer found by name, wrong key",
+            l,
+            vec![i],
+            vec![r],
+            vec![(7, 0)],
+        ));
+    }
+    {
+        let r = root();
+        let l = leaf("client").critical_unknown().signed_by(&r);
+        v.push(sc(
+            "unknown critical extension",
+            l,
+            vec![],
+            vec![r],
+            vec![(34, 0)],
+        ));
+    }
+    // CRLs (nginx's ssl_crl: CRL_CHECK | CRL_CHECK_ALL).
+    {
+        let r = root();
+        let i = ca("Intermediate").signed_by(&r);
+        let l = leaf("client").signed_by(&i);
+        let crls = vec![fresh_crl(&r, &[]), fresh_crl(&i, &[])];
+        let mut s = sc(
+            "CRLs for every CA, nothing revoked",
+            l,
+            vec![i],
+            vec![r],
+            vec![],
+        );
+        s.crls = crls;
+        s.crl_check = true;
+        v.push(s);
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate").signed_by(&r);
+        let l = leaf("client").signed_by(&i);
+        let crls = vec![fresh_crl(&r, &[]), fresh_crl(&i, &[&l])];
+        let mut s = sc(
+            "revoked client certificate",
+            l,
+            vec![i],
+            vec![r],
+            vec![(23, 0)],
+        );
+        s.crls = crls;
+        s.crl_check = true;
+        v.push(s);
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate").signed_by(&r);
+        let l = leaf("client").signed_by(&i);
+        let crls = vec![fresh_crl(&r, &[&i]), fresh_crl(&i, &[])];
+        let mut s = sc("revoked intermediate", l, vec![i], vec![r], vec![(23, 1)]);
+        s.crls = crls;
+        s.crl_check = true;
+        v.push(s);
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate").signed_by(&r);
+        let l = leaf("client").signed_by(&i);
+        let crls = vec![fresh_crl(&i, &[])];
+        let mut s = sc(
+            "no CRL from the root (CRL_CHECK_ALL)",
+            l,
+            vec![i],
+            vec![r],
+            vec![(3, 1)],
+        );
+        s.crls = crls;
+        s.crl_check = true;
+        v.push(s);
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate").signed_by(&r);
+        let l = leaf("client").signed_by(&i);
+        let crls = vec![fresh_crl(&r, &[]), crl(&i, &[], AT - 30 * DAY, AT - DAY)];
+        let mut s = sc("expired CRL", l, vec![i], vec![r], vec![(12, 0)]);
+        s.crls = crls;
+        s.crl_check = true;
+        v.push(s);
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate").signed_by(&r);
+        let l = leaf("client").signed_by(&i);
+        let crls = vec![fresh_crl(&r, &[]), crl(&i, &[], AT + DAY, AT + 30 * DAY)];
+        let mut s = sc("CRL not yet valid", l, vec![i], vec![r], vec![(11, 0)]);
+        s.crls = crls;
+        s.crl_check = true;
+        v.push(s);
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate").signed_by(&r);
+        let l = leaf("client").signed_by(&i);
+        let fake = ca("Intermediate").key_id(ski(&i)).signed_by(&r);
+        let crls = vec![fresh_crl(&r, &[]), fresh_crl(&fake, &[])];
+        let mut s = sc(
+            "CRL signed by a look-alike CA",
+            l,
+            vec![i],
+            vec![r],
+            vec![(8, 0)],
+        );
+        s.crls = crls;
+        s.crl_check = true;
+        v.push(s);
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate").signed_by(&r);
+        let l = leaf("client").signed_by(&i);
+        let other = ca("Other CA").self_signed();
+        let crls = vec![fresh_crl(&r, &[]), fresh_crl(&other, &[])];
+        let mut s = sc(
+            "CRL from another CA only",
+            l,
+            vec![i],
+            vec![r],
+            vec![(3, 0)],
+        );
+        s.crls = crls;
+        s.crl_check = true;
+        v.push(s);
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate").signed_by(&r);
+        let l = leaf("client")
+            .validity(AT - 30 * DAY, AT - DAY)
+            .signed_by(&i);
+        let crls = vec![fresh_crl(&r, &[]), fresh_crl(&i, &[&l])];
+        let mut s = sc(
+            "revoked and expired: revocation first, expiry last",
+            l,
+            vec![i],
+            vec![r],
+            vec![(23, 0), (10, 0)],
+        );
+        s.crls = crls;
+        s.crl_check = true;
+        v.push(s);
+    }
+    v
+}

@@ -1,0 +1,124 @@
+//! The OpenSSL verification model against the expected error lists of the scenario
+//! matrix (`certs_pki.rs`), and `$ssl_client_verify` values.
+
+#[path = "certs_pki.rs"]
+mod pki;
+
+use nginx_mtls_lint::certs::load::{Certificate, Crl};
+use nginx_mtls_lint::certs::verify::{
+    ChainSource, VerifyInput, VerifyParams, VerifyResult, verify,
+};
+use pki::*;
+
+pub fn run(s: &Scenario) -> VerifyResult {
+    let leaf = s.leaf.cert();
+    let sent: Vec<Certificate> = s.sent.iter().map(Cert::cert).collect();
+    let store: Vec<Certificate> = s.store.iter().map(Cert::cert).collect();
+    let crls: Vec<Crl> = s.crls.iter().map(|(d, _)| lib_crl(d)).collect();
+    verify(
+        VerifyInput {
+            leaf: &leaf,
+            untrusted: &sent,
+            trusted: &store,
+            crls: &crls,
+        },
+        VerifyParams {
+            depth: s.depth,
+            time: AT,
+            crl_check: s.crl_check,
+        },
+    )
+}
+
+#[test]
+fn matrix_matches_expected_errors() {
+    let mut failures = Vec::new();
+    for s in scenarios() {
+        let r = run(&s);
+        let got: Vec<(u32, usize)> = r.errors.iter().map(|e| (e.code.code(), e.depth)).collect();
+        if got != s.expect {
+            failures.push(format!(
+                "{}: expected {:?}, got {:?} (notes {:?})",
+                s.name, s.expect, got, r.notes
+            ));
+        }
+        assert!(r.notes.is_empty(), "{}: {:?}", s.name, r.notes);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn find(name: &str) -> Scenario {
+    scenarios().into_iter().find(|s| s.name == name).unwrap()
+}
+
+#[test]
+fn nginx_reports_the_last_error() {
+    let r = run(&find("intermediate not sent and not in the store"));
+    assert_eq!(
+        r.nginx_verify_value(),
+        "FAILED:unable to verify the first certificate"
+    );
+    let r = run(&find("revoked and expired: revocation first, expiry last"));
+    assert_eq!(r.nginx_verify_value(), "FAILED:certificate has expired");
+    let r = run(&find("ok, one intermediate sent, depth 1"));
+    assert_eq!(r.nginx_verify_value(), "SUCCESS");
+    assert!(r.is_ok() && r.anchored);
+}
+
+#[test]
+fn chain_records_where_each_certificate_came_from() {
+    let r = run(&find("ok, one intermediate sent, depth 1"));
+    let sources: Vec<ChainSource> = r.chain.iter().map(|l| l.source).collect();
+    assert_eq!(
+        sources,
+        vec![
+            ChainSource::Leaf,
+            ChainSource::Untrusted(0),
+            ChainSource::Trusted(0)
+        ]
+    );
+    assert_eq!(r.chain[0].subject, "CN=client,O=Example");
+    assert!(r.chain[2].trusted);
+
+    // The client sent the root too: the store's copy anchors, untrusted search stops.
+    let r = run(&find("client sends its own root, not trusted"));
+    assert!(!r.anchored);
+    assert_eq!(r.chain.len(), 3);
+    assert!(r.chain.iter().all(|l| !l.trusted));
+}
+
+#[test]
+fn self_signed_leaf_in_store_is_replaced_by_the_store_copy() {
+    let r = run(&find("self-signed client certificate that is in the store"));
+    assert!(r.anchored);
+    assert_eq!(r.chain.len(), 1);
+    assert_eq!(r.chain[0].source, ChainSource::Trusted(0));
+}
+
+#[test]
+fn time_boundaries_follow_openssl_3_0() {
+    // OpenSSL 3.0: expired when t >= notAfter, valid from t >= notBefore.
+    let r = ca("Root CA").self_signed();
+    let l = leaf("client").validity(AT - DAY, AT).signed_by(&r);
+    let mut s = Scenario {
+        name: "boundary",
+        leaf: l,
+        sent: vec![],
+        store: vec![r],
+        crls: vec![],
+        crl_check: false,
+        depth: 1,
+        expect: vec![],
+    };
+    let codes = |r: &VerifyResult| r.errors.iter().map(|e| e.code.code()).collect::<Vec<_>>();
+    assert_eq!(codes(&run(&s)), vec![10]);
+    s.leaf = leaf("client").validity(AT, AT + DAY).signed_by(&s.store[0]);
+    assert_eq!(codes(&run(&s)), Vec::<u32>::new());
+}
+
+#[test]
+fn crl_check_off_ignores_crls() {
+    let mut s = find("revoked client certificate");
+    s.crl_check = false;
+    assert!(run(&s).is_ok());
+}
