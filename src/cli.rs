@@ -46,6 +46,75 @@ pub struct LintArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Judge certificate and CRL validity at this time instead of now
+    /// (`2027-01-01`, `2027-01-01T12:00:00Z` or unix seconds).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub at: Option<i64>,
+    /// Expiry warning windows in days.
+    #[arg(long, value_name = "DAYS", value_delimiter = ',', default_values_t = [30u32, 15, 7])]
+    pub warn_days: Vec<u32>,
+    /// The nginx version to assume (behaviour changed in 1.27.2).
+    #[arg(long, value_name = "X.Y.Z", value_parser = parse_nginx_version)]
+    pub nginx_version: Option<(u32, u32, u32)>,
+    /// Exit 1 when there are findings at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+fn parse_nginx_version(s: &str) -> Result<(u32, u32, u32), String> {
+    crate::rules::support::parse_version(s).ok_or_else(|| format!("not a version like 1.27.2: {s}"))
+}
+
+/// Days since 1970-01-01 of a civil date (proleptic Gregorian).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// `2027-01-01`, `2027-01-01T12:00:00Z` (or with a space) or unix seconds.
+pub fn parse_time(s: &str) -> Result<i64, String> {
+    let s = s.trim();
+    if let Ok(n) = s.parse::<i64>() {
+        return Ok(n);
+    }
+    let bad = || format!("not a date like 2027-01-01 or 2027-01-01T12:00:00Z: {s}");
+    let (date, time) = match s.split_once(['T', ' ']) {
+        Some((d, t)) => (d, Some(t.trim_end_matches('Z'))),
+        None => (s, None),
+    };
+    let p: Vec<i64> = date
+        .split('-')
+        .map(|x| x.parse().map_err(|_| bad()))
+        .collect::<Result<_, _>>()?;
+    let [y, m, d] = p[..] else { return Err(bad()) };
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return Err(bad());
+    }
+    let mut secs = days_from_civil(y, m, d) * 86_400;
+    if let Some(t) = time {
+        let hms: Vec<i64> = t
+            .split(':')
+            .map(|x| x.parse().map_err(|_| bad()))
+            .collect::<Result<_, _>>()?;
+        let h = hms.first().copied().unwrap_or(0);
+        let mi = hms.get(1).copied().unwrap_or(0);
+        let se = hms.get(2).copied().unwrap_or(0);
+        secs += h * 3600 + mi * 60 + se;
+    }
+    Ok(secs)
 }
 
 #[derive(Args, Debug, Clone)]
@@ -64,4 +133,17 @@ pub struct ParseArgs {
 pub enum Format {
     Human,
     Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times() {
+        assert_eq!(parse_time("1970-01-02"), Ok(86_400));
+        assert_eq!(parse_time("2027-01-01T00:00:01Z"), Ok(1_798_761_601));
+        assert_eq!(parse_time("12"), Ok(12));
+        assert!(parse_time("2027-13-01").is_err());
+    }
 }

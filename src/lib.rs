@@ -4,6 +4,7 @@
 pub mod certs;
 pub mod cli;
 pub mod config;
+pub mod model;
 pub mod report;
 pub mod rules;
 

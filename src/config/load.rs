@@ -564,15 +564,15 @@ fn collect_includes(directives: &[Directive], out: &mut Vec<(Span, Vec<u8>)>) {
 }
 
 /// A directive with the blocks it sits in, as met while walking a [`Config`].
-pub struct Visit<'a> {
+pub struct Visit<'a, 'p> {
     pub directive: &'a Directive,
     /// The enclosing block directives, outermost first (across includes).
-    pub parents: &'a [&'a Directive],
+    pub parents: &'p [&'a Directive],
     /// The root's context (`["http"]` for a site fragment).
-    pub context: &'a [String],
+    pub context: &'p [String],
 }
 
-impl Visit<'_> {
+impl Visit<'_, '_> {
     /// The names of the enclosing blocks, outermost first, the root context included.
     pub fn context_names(&self) -> Vec<String> {
         self.context
@@ -587,7 +587,7 @@ impl Config {
     /// Walks every directive in the order nginx reads them, replacing each `include`
     /// with the contents of the files it names (the `include` itself is visited first).
     /// Include cycles are not followed.
-    pub fn walk<'a>(&'a self, f: &mut dyn FnMut(&Visit<'_>)) {
+    pub fn walk<'a>(&'a self, f: &mut dyn FnMut(&Visit<'a, '_>)) {
         for root in &self.roots {
             let mut parents: Vec<&'a Directive> = Vec::new();
             let mut files = vec![root.file];
@@ -607,7 +607,7 @@ impl Config {
         parents: &mut Vec<&'a Directive>,
         files: &mut Vec<FileId>,
         context: &[String],
-        f: &mut dyn FnMut(&Visit<'_>),
+        f: &mut dyn FnMut(&Visit<'a, '_>),
     ) {
         for d in list {
             f(&Visit {
@@ -637,6 +637,38 @@ impl Config {
                 parents.push(d);
                 self.walk_list(&b.directives, parents, files, context, f);
                 parents.pop();
+            }
+        }
+    }
+
+    /// The directives of a block, with each `include` replaced by the files it names
+    /// (recursively, cycles skipped); nested blocks are not entered.
+    pub fn expanded<'a>(&'a self, list: &'a [Directive]) -> Vec<&'a Directive> {
+        let mut out = Vec::new();
+        let mut files = Vec::new();
+        self.expand_into(list, &mut files, &mut out);
+        out
+    }
+
+    fn expand_into<'a>(
+        &'a self,
+        list: &'a [Directive],
+        files: &mut Vec<FileId>,
+        out: &mut Vec<&'a Directive>,
+    ) {
+        for d in list {
+            match self.includes.get(&d.span) {
+                Some(targets) if files.len() < MAX_INCLUDE_DEPTH => {
+                    for t in targets {
+                        if files.contains(t) {
+                            continue;
+                        }
+                        files.push(*t);
+                        self.expand_into(&self.files[t.0 as usize].directives, files, out);
+                        files.pop();
+                    }
+                }
+                _ => out.push(d),
             }
         }
     }

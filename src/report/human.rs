@@ -91,7 +91,7 @@ fn rendered(config: &Config, f: &Finding) -> Rendered {
                 f.label.clone(),
                 source_span(config, *s),
             )],
-            format!("{} ({})", f.message, config.sources.location(*s)),
+            f.message.clone(),
         ),
         Location::File(p) => (None, Vec::new(), format!("{} ({})", f.message, p.display())),
     };

@@ -5,24 +5,34 @@ pub mod json;
 
 use std::io::{IsTerminal, Write};
 
-use crate::cli::{Format, LintArgs};
-use crate::rules::{self, Context, Finding, Severity};
+use crate::cli::{FailOn, Format, LintArgs};
+use crate::model::Model;
+use crate::rules::{self, CertFiles, Context, Finding, Options, Severity};
 use crate::{Error, exit, load_input};
 
 /// Counts for the summary line and the JSON summary.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Summary {
+    /// Configuration files read.
     pub files: usize,
+    /// Certificate, key and CRL files read.
+    pub certificate_files: usize,
+    pub servers: usize,
+    /// Servers that request client certificates.
+    pub mtls_servers: usize,
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
 }
 
 impl Summary {
-    pub fn new(files: usize, findings: &[Finding]) -> Summary {
+    pub fn new(model: &Model<'_>, files: &CertFiles, findings: &[Finding]) -> Summary {
         let count = |s| findings.iter().filter(|f| f.severity == s).count();
         Summary {
-            files,
+            files: model.config.sources.len(),
+            certificate_files: files.len(),
+            servers: model.servers.len(),
+            mtls_servers: model.servers.iter().filter(|s| s.mtls()).count(),
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
             infos: count(Severity::Info),
@@ -42,11 +52,12 @@ impl std::fmt::Display for Summary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{}, {}, {} in {}",
+            "{}, {}, {} in {}, {} with mTLS",
             plural(self.errors, "error"),
             plural(self.warnings, "warning"),
             plural(self.infos, "info"),
-            plural(self.files, "file")
+            plural(self.files, "file"),
+            plural(self.mtls_servers, "server")
         )
     }
 }
@@ -59,8 +70,25 @@ pub fn use_colour() -> bool {
 /// `nginx-mtls-lint [lint] PATH`.
 pub fn run_lint(args: &LintArgs) -> Result<u8, Error> {
     let config = load_input(&args.input, false)?;
-    let findings = rules::check(&Context { config: &config });
-    let summary = Summary::new(config.sources.len(), &findings);
+    let model = Model::build(&config);
+    let files = CertFiles::read(&model);
+    let mut options = Options {
+        warn_days: args.warn_days.clone(),
+        ..Options::default()
+    };
+    if let Some(at) = args.at {
+        options.now = at;
+    }
+    if let Some(v) = args.nginx_version {
+        options.nginx_version = v;
+    }
+    let findings = rules::check(&Context {
+        config: &config,
+        model: &model,
+        files: &files,
+        options: &options,
+    });
+    let summary = Summary::new(&model, &files, &findings);
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Human => {
@@ -74,7 +102,13 @@ pub fn run_lint(args: &LintArgs) -> Result<u8, Error> {
             writeln!(out)?;
         }
     }
-    Ok(if summary.errors > 0 {
+    let failing = match args.fail_on {
+        FailOn::Error => summary.errors,
+        FailOn::Warning => summary.errors + summary.warnings,
+        FailOn::Info => summary.errors + summary.warnings + summary.infos,
+        FailOn::Never => 0,
+    };
+    Ok(if failing > 0 {
         exit::FINDINGS
     } else {
         exit::CLEAN

@@ -7,10 +7,37 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::config::{Config, Span};
+use crate::model::Model;
+
+pub mod support;
 
 mod mtls001_syntax_error;
 mod mtls002_include_not_found;
 mod mtls003_include_cycle;
+mod mtls101_verify_client_without_ca;
+mod mtls102_trust_file_unreadable;
+mod mtls103_private_key_in_trust_file;
+mod mtls104_non_ca_in_ca_file;
+mod mtls105_intermediate_without_root;
+mod mtls106_verify_depth_too_small;
+mod mtls107_crl_expired;
+mod mtls108_crl_not_from_trusted_ca;
+mod mtls109_crl_missing_for_ca;
+mod mtls110_optional_verify_not_enforced;
+mod mtls111_client_verify_header_spoofable;
+mod mtls112_mtls_on_plain_listener;
+mod mtls113_ca_without_verify;
+mod mtls114_shared_socket_verify_mismatch;
+mod mtls115_ca_names_list_too_large;
+mod mtls116_no_ca_names_advertised;
+mod mtls117_certificate_in_crl_file;
+mod mtls118_log_format_without_verify;
+mod mtls201_ca_certificate_expiring;
+mod mtls202_server_certificate_unreadable;
+mod mtls204_server_chain_incomplete;
+mod mtls205_server_certificate_expiring;
+
+pub use support::{CertFiles, Options};
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Hash)]
@@ -101,7 +128,7 @@ pub struct RuleInfo {
     pub name: &'static str,
     pub severity: Severity,
     /// The rule file's source; its `//!` lines are the documentation.
-    source: &'static str,
+    pub source: &'static str,
 }
 
 impl RuleInfo {
@@ -138,6 +165,22 @@ impl RuleInfo {
 /// Everything a rule may look at.
 pub struct Context<'a> {
     pub config: &'a Config,
+    pub model: &'a Model<'a>,
+    pub files: &'a CertFiles,
+    pub options: &'a Options,
+}
+
+/// Declares a rule's static [`RuleInfo`] from its file.
+#[macro_export]
+macro_rules! rule_info {
+    ($code:literal, $name:literal, $severity:ident, $file:literal) => {
+        static INFO: $crate::rules::RuleInfo = $crate::rules::RuleInfo {
+            code: $code,
+            name: $name,
+            severity: $crate::rules::Severity::$severity,
+            source: include_str!($file),
+        };
+    };
 }
 
 /// A lint rule.
@@ -152,6 +195,28 @@ pub fn registry() -> Vec<&'static dyn Rule> {
         &mtls001_syntax_error::SyntaxError,
         &mtls002_include_not_found::IncludeNotFound,
         &mtls003_include_cycle::IncludeCycle,
+        &mtls101_verify_client_without_ca::Rule101,
+        &mtls102_trust_file_unreadable::Rule102,
+        &mtls103_private_key_in_trust_file::Rule103,
+        &mtls104_non_ca_in_ca_file::Rule104,
+        &mtls105_intermediate_without_root::Rule105,
+        &mtls106_verify_depth_too_small::Rule106,
+        &mtls107_crl_expired::Rule107,
+        &mtls108_crl_not_from_trusted_ca::Rule108,
+        &mtls109_crl_missing_for_ca::Rule109,
+        &mtls110_optional_verify_not_enforced::Rule110,
+        &mtls111_client_verify_header_spoofable::Rule111,
+        &mtls112_mtls_on_plain_listener::Rule112,
+        &mtls113_ca_without_verify::Rule113,
+        &mtls114_shared_socket_verify_mismatch::Rule114,
+        &mtls115_ca_names_list_too_large::Rule115,
+        &mtls116_no_ca_names_advertised::Rule116,
+        &mtls117_certificate_in_crl_file::Rule117,
+        &mtls118_log_format_without_verify::Rule118,
+        &mtls201_ca_certificate_expiring::Rule201,
+        &mtls202_server_certificate_unreadable::Rule202,
+        &mtls204_server_chain_incomplete::Rule204,
+        &mtls205_server_certificate_expiring::Rule205,
     ]
 }
 

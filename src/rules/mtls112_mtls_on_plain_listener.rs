@@ -1,0 +1,121 @@
+//! # MTLS112 mtls-on-plain-listener
+//!
+//! ## What it does
+//! Reports a server that asks for client certificates (`ssl_verify_client` not `off`)
+//! but also, or only, listens without `ssl`.
+//!
+//! ## Why is this bad?
+//! nginx checks client certificates only on TLS connections. On a plain `listen 80;`
+//! (or any `listen` without `ssl`) of the same server, requests are served with no
+//! certificate check at all: the plain port bypasses mutual TLS. A server with no TLS
+//! listener and no `ssl_certificate` ignores every `ssl_*` directive.
+//!
+//! ## Example
+//! ```nginx
+//! server {
+//!     listen 80;
+//!     listen 443 ssl;
+//!     ssl_verify_client on;
+//!     location / { proxy_pass http://app; }
+//! }
+//! ```
+//!
+//! ## Use instead
+//! ```nginx
+//! server { listen 80; return 301 https://$host$request_uri; }
+//! server {
+//!     listen 443 ssl;
+//!     ssl_verify_client on;
+//!     location / { proxy_pass http://app; }
+//! }
+//! ```
+//!
+//! ## References
+//! - <https://nginx.org/en/docs/http/ngx_http_core_module.html#listen>
+//! - <https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl_verify_client>
+
+use super::{Context, Finding, Location, Rule, RuleInfo, Severity};
+use crate::model::Protocol;
+
+pub struct Rule112;
+
+crate::rule_info!(
+    "MTLS112",
+    "mtls-on-plain-listener",
+    Error,
+    "mtls112_mtls_on_plain_listener.rs"
+);
+
+impl Rule for Rule112 {
+    fn info(&self) -> &'static RuleInfo {
+        &INFO
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        for s in &cx.model.servers {
+            if !s.mtls() {
+                continue;
+            }
+            let Some(verify) = s.ssl.verify_client else {
+                continue;
+            };
+            // `ssl on;` makes every listener TLS.
+            if s.ssl.ssl_on.is_some_and(|o| o.value() == "on") {
+                continue;
+            }
+            // A server whose only job is a redirect serves nothing over plain HTTP.
+            let redirects = s
+                .block
+                .children()
+                .iter()
+                .any(|d| d.is("return") && d.arg(0).is_some_and(|c| c.starts_with('3')));
+            let plain: Vec<_> = s.listens.iter().filter(|l| !l.ssl).collect();
+            if plain.is_empty() || redirects {
+                continue;
+            }
+            if !s.ssl_configured() {
+                out.push(
+                    Finding::new(
+                        &INFO,
+                        Location::Span(verify.span()),
+                        format!(
+                            "server {} has no `listen ... ssl` and no ssl_certificate: nginx ignores ssl_verify_client and every other ssl_* directive here",
+                            s.display_name()
+                        ),
+                    )
+                    .label("has no effect")
+                    .help("add `ssl` to the listen directive (`listen 443 ssl;`) with ssl_certificate/ssl_certificate_key, or remove the ssl_* directives")
+                    .related(Location::Span(s.block.name.span), "this server"),
+                );
+                let last = out.len() - 1;
+                out[last].severity = Severity::Warning;
+                continue;
+            }
+            for l in plain {
+                let location = match l.directive {
+                    Some(d) => Location::Span(d.span),
+                    None => Location::Span(s.block.name.span),
+                };
+                let what = if s.protocol == Protocol::Http {
+                    "requests on it are served without any client certificate check"
+                } else {
+                    "connections on it are proxied without any client certificate check"
+                };
+                out.push(
+                    Finding::new(
+                        &INFO,
+                        location,
+                        format!(
+                            "{} listens on {} without ssl although it requires client certificates: {what}",
+                            s.display_name(),
+                            l.socket
+                        ),
+                    )
+                    .label(if l.directive.is_some() { "plain listener" } else { "no listen: plain *:80" })
+                    .related(Location::Span(verify.span()), "client certificates required here")
+                    .help("add `ssl` to this listen, or move it to a separate server that only redirects (`return 301 https://$host$request_uri;`)"),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! # MTLS202 server-certificate-unreadable
+//!
+//! ## What it does
+//! Reports a TLS server whose `ssl_certificate` is missing, unreadable or holds no
+//! certificate, whose `ssl_certificate_key` file is missing or holds no private key,
+//! and `listen ... ssl` without any `ssl_certificate`.
+//!
+//! ## Why is this bad?
+//! nginx refuses to start: `cannot load certificate "..."`, `cannot load certificate key
+//! "..."`, or `no "ssl_certificate" is defined for the "listen ... ssl" directive`.
+//!
+//! ## Example
+//! ```nginx
+//! server {
+//!     listen 443 ssl;
+//!     ssl_verify_client on;
+//!     ssl_client_certificate client-ca.pem;
+//! }
+//! ```
+//!
+//! ## Use instead
+//! ```nginx
+//! server {
+//!     listen 443 ssl;
+//!     ssl_certificate     server.crt;
+//!     ssl_certificate_key server.key;
+//!     ssl_verify_client on;
+//!     ssl_client_certificate client-ca.pem;
+//! }
+//! ```
+//!
+//! ## References
+//! - <https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl_certificate>
+
+use super::{Context, Finding, Location, Rule, RuleInfo};
+use crate::certs::pem;
+
+pub struct Rule202;
+
+crate::rule_info!(
+    "MTLS202",
+    "server-certificate-unreadable",
+    Error,
+    "mtls202_server_certificate_unreadable.rs"
+);
+
+impl Rule for Rule202 {
+    fn info(&self) -> &'static RuleInfo {
+        &INFO
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        for s in &cx.model.servers {
+            if !s.tls_listener() {
+                continue;
+            }
+            if s.ssl.certificates.is_empty() {
+                if let Some(l) = s.listens.iter().find(|l| l.ssl).and_then(|l| l.directive) {
+                    out.push(
+                        Finding::new(
+                            &INFO,
+                            Location::Span(l.span),
+                            "no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive: nginx -t fails",
+                        )
+                        .label("TLS listener without a certificate")
+                        .help("add ssl_certificate and ssl_certificate_key to this server (or at http level)"),
+                    );
+                }
+                continue;
+            }
+            for setting in &s.ssl.certificates {
+                let value = setting.value();
+                if value.contains('$') || value.starts_with("data:") {
+                    continue;
+                }
+                if let Some(Err(e)) = cx.files.get(&cx.model.path(setting)) {
+                    out.push(
+                        Finding::new(
+                            &INFO,
+                            Location::Span(setting.span()),
+                            format!("cannot load certificate \"{}\": {e}", cx.model.path(setting).display()),
+                        )
+                        .label("server certificate")
+                        .help("point ssl_certificate at the PEM file with the server certificate first, then its intermediates"),
+                    );
+                }
+            }
+            if s.ssl.certificate_keys.len() < s.ssl.certificates.len() {
+                let c = s.ssl.certificates[s.ssl.certificate_keys.len()];
+                out.push(
+                    Finding::new(
+                        &INFO,
+                        Location::Span(c.span()),
+                        format!("no \"ssl_certificate_key\" is defined for certificate \"{}\": nginx -t fails", c.value()),
+                    )
+                    .label("certificate without a key")
+                    .help("add an ssl_certificate_key for each ssl_certificate, in the same order"),
+                );
+            }
+            for key in &s.ssl.certificate_keys {
+                let value = key.value();
+                if value.contains('$')
+                    || value.starts_with("data:")
+                    || value.starts_with("engine:")
+                    || value.starts_with("store:")
+                {
+                    continue;
+                }
+                let path = cx.model.path(key);
+                let problem = match crate::certs::load::read_file(&path) {
+                    Err(e) => Some(e.to_string()),
+                    Ok(bytes) => {
+                        let blocks = pem::scan(&bytes);
+                        let der_key = !pem::looks_like_pem(&bytes) && bytes.first() == Some(&0x30);
+                        if blocks.iter().any(|b| b.is_private_key()) || der_key {
+                            None
+                        } else {
+                            Some(format!("{}: no private key found", path.display()))
+                        }
+                    }
+                };
+                if let Some(p) = problem {
+                    out.push(
+                        Finding::new(
+                            &INFO,
+                            Location::Span(key.span()),
+                            format!("cannot load certificate key \"{}\": {p}", path.display()),
+                        )
+                        .label("server key")
+                        .help("point ssl_certificate_key at the PEM private key of the server certificate"),
+                    );
+                }
+            }
+        }
+    }
+}

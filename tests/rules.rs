@@ -1,0 +1,169 @@
+//! Every rule on its `valid` and `invalid` fixtures.
+//!
+//! Fixtures live in `tests/rules/<rule file name>/{valid,invalid}.conf`, beside their
+//! snapshots. Each is a main configuration whose certificate paths point into `pki/`: a
+//! PKI generated here with dates relative to a fixed time ([`pki::AT`]), and the lint runs
+//! `--at` that time, so nothing rots. `valid` must give no finding of the rule; `invalid`
+//! at least one. The snapshot holds every finding, rendered without colour at 100 columns.
+
+#[path = "certs_pki.rs"]
+mod pki;
+
+use std::fs;
+use std::path::Path;
+
+use nginx_mtls_lint::config::{Input, LoadOptions, load};
+use nginx_mtls_lint::model::Model;
+use nginx_mtls_lint::report::human;
+use nginx_mtls_lint::rules::{self, CertFiles, Context, Options};
+use pki::{AT, DAY, ca, crl, leaf};
+use rcgen::ExtendedKeyUsagePurpose;
+
+/// Writes the fixture PKI into `dir/pki`.
+fn write_pki(dir: &Path) {
+    let p = dir.join("pki");
+    fs::create_dir_all(&p).unwrap();
+    let w = |name: &str, body: &str| fs::write(p.join(name), body).unwrap();
+    let root = ca("Client Root CA").self_signed();
+    let int = ca("Client Intermediate CA").signed_by(&root);
+    let int2 = ca("Client Sub-Intermediate CA").signed_by(&int);
+    let other = ca("Other Root CA").self_signed();
+    let client = leaf("client-1").signed_by(&int);
+    let srv_root = ca("Server Root CA").self_signed();
+    let srv_int = ca("Server Intermediate CA").signed_by(&srv_root);
+    let mut server_spec = leaf("api.example.com");
+    server_spec.eku = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let server = server_spec.signed_by(&srv_int);
+    let expired_ca = ca("Expired Client CA")
+        .validity(AT - 800 * DAY, AT - 5 * DAY)
+        .self_signed();
+    let expiring_ca = ca("Expiring Client CA")
+        .validity(AT - 800 * DAY, AT + 10 * DAY)
+        .self_signed();
+    let long = |c: &pki::Cert| crl(c, &[], AT - 7 * DAY, AT + 60 * DAY).1;
+
+    w("root.pem", &root.pem);
+    w("int.pem", &int.pem);
+    w("root-int.pem", &format!("{}{}", root.pem, int.pem));
+    w(
+        "root-int-int2.pem",
+        &format!("{}{}{}", root.pem, int.pem, int2.pem),
+    );
+    w("other-root.pem", &other.pem);
+    w("client.pem", &client.pem);
+    w(
+        "server-chain.pem",
+        &format!("{}{}", server.pem, srv_int.pem),
+    );
+    w("server-only.pem", &server.pem);
+    w(
+        "server-wrong-order.pem",
+        &format!("{}{}", srv_int.pem, server.pem),
+    );
+    w("server.key", &server.key.serialize_pem());
+    w("expired-ca.pem", &expired_ca.pem);
+    w("expiring-ca.pem", &expiring_ca.pem);
+    w(
+        "root-with-key.pem",
+        &format!("{}{}", root.pem, root.key.serialize_pem()),
+    );
+    w("empty.pem", "");
+    w("garbage.pem", "this is not a certificate\n");
+    w(
+        "crl-root-int.pem",
+        &format!("{}{}", long(&root), long(&int)),
+    );
+    w("crl-int.pem", &long(&int));
+    w("crl-other.pem", &long(&other));
+    w(
+        "crl-expired.pem",
+        &format!(
+            "{}{}",
+            crl(&root, &[], AT - 30 * DAY, AT - DAY).1,
+            long(&int)
+        ),
+    );
+    w(
+        "crl-and-cert.pem",
+        &format!("{}{}{}", long(&root), long(&int), other.pem),
+    );
+    let many: String = (0..120)
+        .map(|i| ca(&format!("Bulk CA {i:03}")).self_signed().pem)
+        .collect();
+    w("many-cas.pem", &many);
+}
+
+/// Runs every rule on one fixture; returns the rendered findings and their codes.
+fn lint(dir: &Path, conf: &Path) -> (String, Vec<&'static str>) {
+    let config = load(&Input::File(conf.to_path_buf()), &LoadOptions::default());
+    let model = Model::build(&config);
+    let files = CertFiles::read(&model);
+    let options = Options {
+        now: AT,
+        ..Options::default()
+    };
+    let mut findings = rules::check(&Context {
+        config: &config,
+        model: &model,
+        files: &files,
+        options: &options,
+    });
+    // Temporary paths out of the text before it is wrapped.
+    let d = dir.display().to_string();
+    for f in &mut findings {
+        f.message = f.message.replace(&d, "[DIR]");
+        f.help = f.help.as_ref().map(|h| h.replace(&d, "[DIR]"));
+    }
+    let text = human::render(&config, &findings, false, Some(100));
+    let text = text.replace(&d, "[DIR]");
+    (text, findings.iter().map(|f| f.code).collect())
+}
+
+#[test]
+fn every_rule_on_its_fixtures() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_pki(tmp.path());
+    let mut seen = Vec::new();
+    let mut dirs: Vec<_> = fs::read_dir("tests/rules")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    for rule_dir in dirs {
+        let name = rule_dir.file_name().unwrap().to_string_lossy().into_owned();
+        let code = name[..7].to_ascii_uppercase();
+        seen.push(code.clone());
+        for kind in ["valid", "invalid"] {
+            let src = rule_dir.join(format!("{kind}.conf"));
+            assert!(src.exists(), "{} is missing", src.display());
+            let conf = tmp.path().join(format!("{name}-{kind}.conf"));
+            fs::copy(&src, &conf).unwrap();
+            let (text, codes) = lint(tmp.path(), &conf);
+            let fired = codes.iter().any(|c| *c == code);
+            if kind == "valid" {
+                assert!(!fired, "{code} fired on its valid fixture:\n{text}");
+            } else {
+                assert!(fired, "{code} did not fire on its invalid fixture:\n{text}");
+            }
+            insta::with_settings!({
+                snapshot_path => format!("../tests/rules/{name}"),
+                prepend_module_to_snapshot => false,
+                omit_expression => true,
+            }, {
+                insta::assert_snapshot!(kind, text);
+            });
+        }
+    }
+    // Every registered rule has fixtures.
+    for r in rules::registry() {
+        let code = r.info().code;
+        if code.starts_with("MTLS0") {
+            continue;
+        }
+        assert!(
+            seen.iter().any(|c| c == code),
+            "{code} has no fixture folder in tests/rules"
+        );
+    }
+}
