@@ -369,6 +369,21 @@ pub fn scenarios() -> Vec<Scenario> {
     }
     {
         let r = root();
+        let other = ca("Other CA").self_signed();
+        let i = ca("Intermediate").signed_by(&r);
+        let l = leaf("client").signed_by(&i);
+        let mut s = sc(
+            "client sends its own root, not trusted, depth 2",
+            l,
+            vec![i, r],
+            vec![other],
+            vec![(19, 2)],
+        );
+        s.depth = 2;
+        v.push(s);
+    }
+    {
+        let r = root();
         let l = leaf("self").self_signed();
         v.push(sc(
             "self-signed client certificate",
@@ -671,7 +686,7 @@ pub fn scenarios() -> Vec<Scenario> {
             l,
             vec![i],
             vec![r],
-            vec![(3, 1)],
+            vec![(3, 1), (3, 2)],
         );
         s.crls = crls;
         s.crl_check = true;
@@ -750,4 +765,21 @@ pub fn scenarios() -> Vec<Scenario> {
         v.push(s);
     }
     v
+}
+
+/// The key as PEM OpenSSL 3.0 reads: ring writes Ed25519 keys as PKCS#8 v2 (with the
+/// public key), which OpenSSL 3.0 rejects, so those are rewritten as PKCS#8 v1.
+pub fn openssl_key_pem(key: &KeyPair) -> String {
+    let der = key.serialize_der();
+    let v2_prefix = [0x02, 0x01, 0x01, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70];
+    if der.len() >= 48 && der[0] == 0x30 && der[2..12] == v2_prefix {
+        let mut v1 = vec![
+            0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22,
+            0x04, 0x20,
+        ];
+        v1.extend_from_slice(&der[16..48]);
+        let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &v1);
+        return format!("-----BEGIN PRIVATE KEY-----\n{b64}\n-----END PRIVATE KEY-----\n");
+    }
+    key.serialize_pem()
 }

@@ -549,10 +549,9 @@ impl<'a> Ctx<'a> {
     fn check_revocation(&mut self) {
         let crls = self.input.crls;
         for i in 0..self.chain.len() {
+            // OpenSSL 3.0 checks every certificate, the self-signed root included
+            // (it needs a CRL from itself); later versions skip self-signed ones.
             let cert = self.chain[i].cert;
-            if cert.info.openssl_self_signed {
-                continue;
-            }
             let mut best: Option<(&Crl, u32, usize)> = None;
             for crl in crls {
                 let (score, issuer) = self.crl_score(crl, i);
