@@ -4,6 +4,7 @@
 //! ([`verify`]), and whether a private key belongs to a certificate ([`keys`]).
 
 pub mod info;
+pub mod keys;
 pub mod load;
 pub mod name;
 pub mod pem;
