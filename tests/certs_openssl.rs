@@ -343,3 +343,101 @@ fn model_matches_tls_handshake_with_continuing_callback() {
     });
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+fn openssl_x509(pem: &str, args: &[&str]) -> String {
+    use std::io::Write;
+    let mut child = Command::new("openssl")
+        .arg("x509")
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(pem.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+#[test]
+fn cert_info_prints_like_openssl_and_nginx() {
+    use rcgen::{CertificateParams, DistinguishedName, DnType, DnValue, KeyPair, SerialNumber};
+    if !openssl_available() {
+        if std::env::var("REQUIRE_NGINX").as_deref() == Ok("1") {
+            panic!("openssl not installed and REQUIRE_NGINX=1");
+        }
+        eprintln!("SKIP: openssl not installed");
+        return;
+    }
+    let names: Vec<Vec<(DnType, DnValue)>> = vec![
+        vec![
+            (
+                DnType::CountryName,
+                DnValue::PrintableString("DE".try_into().unwrap()),
+            ),
+            (
+                DnType::OrganizationName,
+                DnValue::Utf8String("Ex, \"ample\" + Co".into()),
+            ),
+            (
+                DnType::OrganizationalUnitName,
+                DnValue::Utf8String("#ops ".into()),
+            ),
+            (
+                DnType::CommonName,
+                DnValue::Utf8String("Jürgen <client>;x=y\\z".into()),
+            ),
+        ],
+        vec![
+            (
+                DnType::CustomDnType(vec![1, 2, 840, 113549, 1, 9, 1]),
+                DnValue::Ia5String("a@example.test".try_into().unwrap()),
+            ),
+            (
+                DnType::CustomDnType(vec![0, 9, 2342, 19200300, 100, 1, 25]),
+                DnValue::Ia5String("example".try_into().unwrap()),
+            ),
+            (
+                DnType::CustomDnType(vec![1, 2, 3, 4]),
+                DnValue::Utf8String("unknown".into()),
+            ),
+            (
+                DnType::CommonName,
+                DnValue::BmpString("bmp name".try_into().unwrap()),
+            ),
+        ],
+    ];
+    let serials: Vec<Vec<u8>> = vec![vec![0x01], vec![0x8f, 0x00, 0x01], vec![0x00, 0x7f, 0xff]];
+    for (dn_parts, serial) in names.into_iter().zip(serials.iter().cycle()) {
+        let mut p = CertificateParams::default();
+        let mut dn = DistinguishedName::new();
+        for (t, v) in dn_parts {
+            dn.push(t, v);
+        }
+        p.distinguished_name = dn;
+        p.serial_number = Some(SerialNumber::from_slice(serial));
+        let key = KeyPair::generate().unwrap();
+        let c = p.self_signed(&key).unwrap();
+        let pem = c.pem();
+        let info = nginx_mtls_lint::certs::info::CertInfo::from_der(c.der()).unwrap();
+        let subject = openssl_x509(&pem, &["-noout", "-subject", "-nameopt", "RFC2253"]);
+        eprintln!("{subject} / serial {}", info.serial);
+        assert_eq!(format!("subject={}", info.subject), subject);
+        let issuer = openssl_x509(&pem, &["-noout", "-issuer", "-nameopt", "RFC2253"]);
+        assert_eq!(format!("issuer={}", info.issuer), issuer);
+        let ser = openssl_x509(&pem, &["-noout", "-serial"]);
+        assert_eq!(format!("serial={}", info.serial), ser);
+        let fp = openssl_x509(&pem, &["-noout", "-fingerprint", "-sha1"]);
+        let fp = fp
+            .rsplit('=')
+            .next()
+            .unwrap()
+            .replace(':', "")
+            .to_lowercase();
+        assert_eq!(info.sha1_fingerprint, fp);
+    }
+}
