@@ -33,7 +33,7 @@ use x509_parser::prelude::FromDer;
 use x509_parser::revocation_list::CertificateRevocationList;
 
 use super::info::{CertInfo, check_akid, ku};
-use super::load::{Certificate, Crl};
+use super::load::{Bundle, Certificate, ClientChain, Crl};
 
 /// An `X509_V_ERR_*` code with OpenSSL 3's text (`X509_verify_cert_error_string()`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -771,4 +771,53 @@ pub fn verify(input: VerifyInput<'_>, params: VerifyParams) -> VerifyResult {
         anchored,
         notes: ctx.notes,
     }
+}
+
+/// nginx's `X509_STORE` for client verification: the certificates and CRLs of
+/// `ssl_client_certificate`, `ssl_trusted_certificate` and `ssl_crl`, in loading order.
+/// Each of these files is read with `X509_load_cert_crl_file()`, so a certificate in the
+/// `ssl_crl` file is a trust anchor too, and a CRL in a CA file is used once `ssl_crl`
+/// turns CRL checking on. Exact duplicates are kept once, as `X509_STORE_add_cert()` does.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustStore {
+    pub certificates: Vec<Certificate>,
+    pub crls: Vec<Crl>,
+}
+
+impl TrustStore {
+    pub fn new() -> TrustStore {
+        TrustStore::default()
+    }
+
+    /// Adds every certificate and CRL of a bundle.
+    pub fn add_bundle(&mut self, bundle: &Bundle) {
+        for c in &bundle.certificates {
+            if !self.certificates.iter().any(|x| x.der == c.der) {
+                self.certificates.push(c.clone());
+            }
+        }
+        for c in &bundle.crls {
+            if !self.crls.iter().any(|x| x.der == c.der) {
+                self.crls.push(c.clone());
+            }
+        }
+    }
+}
+
+/// Verifies what a client sends (curl `--cert`: leaf, then intermediates) against a
+/// store, as nginx would.
+pub fn verify_client(
+    chain: &ClientChain,
+    store: &TrustStore,
+    params: VerifyParams,
+) -> VerifyResult {
+    verify(
+        VerifyInput {
+            leaf: &chain.leaf,
+            untrusted: &chain.intermediates,
+            trusted: &store.certificates,
+            crls: &store.crls,
+        },
+        params,
+    )
 }
