@@ -164,6 +164,11 @@ pub fn parse_private_key(data: &[u8], path: &Path) -> Result<PrivateKey, KeyErro
     }
 }
 
+/// Parses a DER key (PKCS#8, PKCS#1 or SEC1).
+pub fn parse_private_key_der(der: &[u8], path: &Path) -> Result<PrivateKey, KeyError> {
+    parse_der_any(der, path, None)
+}
+
 fn parse_der_any(der: &[u8], path: &Path, line: Option<usize>) -> Result<PrivateKey, KeyError> {
     let found = pkcs8(der)
         .or_else(|| pkcs1(der).map(|pp| (KeyFormat::Pkcs1, KeyKind::Rsa, Some(pp))))

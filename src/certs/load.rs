@@ -393,11 +393,21 @@ pub enum ClientCertError {
     Pkcs12 { path: PathBuf, message: String },
     #[error("{}: PKCS#12: wrong password (MAC check failed)", path.display())]
     Pkcs12WrongPassword { path: PathBuf },
+    #[error("{}: this is a PKCS#12 file: it needs its password", path.display())]
+    Pkcs12NeedsPassword { path: PathBuf },
 }
 
 /// Reads a client certificate file: PEM (leaf first, then intermediates) or DER.
+/// A PKCS#12 file is recognised and refused here: use
+/// [`super::pkcs12::load_pkcs12`] with its password.
 pub fn load_client_chain(path: &Path) -> Result<ClientChain, ClientCertError> {
-    let bundle = load_bundle(path)?;
+    let data = read_file(path)?;
+    if super::pkcs12::looks_like_pkcs12(&data) {
+        return Err(ClientCertError::Pkcs12NeedsPassword {
+            path: path.to_path_buf(),
+        });
+    }
+    let bundle = parse_bundle(&data, path)?;
     client_chain_from_bundle(bundle)
 }
 

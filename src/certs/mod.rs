@@ -9,4 +9,5 @@ pub mod keys;
 pub mod load;
 pub mod name;
 pub mod pem;
+pub mod pkcs12;
 pub mod verify;
