@@ -4,7 +4,7 @@
 //! `certs_openssl.rs` (the same scenarios checked against the real `openssl verify`).
 #![allow(dead_code)]
 
-use nginx_mtls_lint::certs::load::{Certificate, Crl, Origin};
+use nginx_mtls_lint::certs::load::{Certificate, Crl, Origin, parse_bundle};
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateRevocationListParams, CustomExtension,
     DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair,
@@ -33,17 +33,60 @@ impl Cert {
         Issuer::from_params(&self.params, &self.key)
     }
 
-    /// As the library's type.
+    /// As the library's type, read from its PEM as a file would be.
     pub fn cert(&self) -> Certificate {
-        Certificate::from_der(
-            self.der.clone(),
-            Origin {
-                path: "test.pem".into(),
-                index: 1,
-                line: Some(1),
-            },
-        )
-        .unwrap()
+        parse_bundle(self.pem.as_bytes(), std::path::Path::new("test.pem"))
+            .unwrap()
+            .certificates
+            .remove(0)
+    }
+
+    /// Turns the PEM into a `TRUSTED CERTIFICATE` with OpenSSL trust settings, as
+    /// `openssl x509 -addtrust/-addreject -trustout` writes it.
+    pub fn with_aux(mut self, trust: &[&str], reject: &[&str]) -> Cert {
+        fn oid(dotted: &str) -> Vec<u8> {
+            let parts: Vec<u64> = dotted.split('.').map(|p| p.parse().unwrap()).collect();
+            let mut body = vec![(parts[0] * 40 + parts[1]) as u8];
+            for &p in &parts[2..] {
+                let mut chunk = vec![(p & 0x7f) as u8];
+                let mut v = p >> 7;
+                while v > 0 {
+                    chunk.push(0x80 | (v & 0x7f) as u8);
+                    v >>= 7;
+                }
+                chunk.reverse();
+                body.extend(chunk);
+            }
+            let mut out = vec![0x06, body.len() as u8];
+            out.extend(body);
+            out
+        }
+        fn wrap(tag: u8, content: Vec<u8>) -> Vec<u8> {
+            assert!(content.len() < 128);
+            let mut v = vec![tag, content.len() as u8];
+            v.extend(content);
+            v
+        }
+        let mut aux = Vec::new();
+        if !trust.is_empty() {
+            aux.extend(wrap(0x30, trust.iter().flat_map(|o| oid(o)).collect()));
+        }
+        if !reject.is_empty() {
+            aux.extend(wrap(0xa0, reject.iter().flat_map(|o| oid(o)).collect()));
+        }
+        let mut der = self.der.clone();
+        der.extend(wrap(0x30, aux));
+        let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &der);
+        let lines: Vec<&str> = b64
+            .as_bytes()
+            .chunks(64)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect();
+        self.pem = format!(
+            "-----BEGIN TRUSTED CERTIFICATE-----\n{}\n-----END TRUSTED CERTIFICATE-----\n",
+            lines.join("\n")
+        );
+        self
     }
 
     pub fn serial(&self) -> SerialNumber {
@@ -369,6 +412,21 @@ pub fn scenarios() -> Vec<Scenario> {
     }
     {
         let r = root();
+        let other = ca("Other CA").self_signed();
+        let i = ca("Intermediate").signed_by(&r);
+        let l = leaf("client").signed_by(&i);
+        let mut s = sc(
+            "client sends its own root, not trusted, depth 2",
+            l,
+            vec![i, r],
+            vec![other],
+            vec![(19, 2)],
+        );
+        s.depth = 2;
+        v.push(s);
+    }
+    {
+        let r = root();
         let l = leaf("self").self_signed();
         v.push(sc(
             "self-signed client certificate",
@@ -618,6 +676,46 @@ pub fn scenarios() -> Vec<Scenario> {
             vec![(34, 0)],
         ));
     }
+    // OpenSSL trust settings (TRUSTED CERTIFICATE) in the store.
+    const SERVER_AUTH: &str = "1.3.6.1.5.5.7.3.1";
+    const CLIENT_AUTH: &str = "1.3.6.1.5.5.7.3.2";
+    {
+        let r = root();
+        let l = leaf("client").signed_by(&r);
+        let anchor = r.with_aux(&[SERVER_AUTH], &[]);
+        v.push(sc(
+            "root trusted for serverAuth only",
+            l,
+            vec![],
+            vec![anchor],
+            vec![(28, 1), (28, 1), (26, 1)],
+        ));
+    }
+    {
+        let r = root();
+        let l = leaf("client").signed_by(&r);
+        let anchor = r.with_aux(&[], &[CLIENT_AUTH]);
+        v.push(sc(
+            "root rejected for clientAuth",
+            l,
+            vec![],
+            vec![anchor],
+            vec![(28, 1), (28, 1), (26, 1)],
+        ));
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate").signed_by(&r);
+        let l = leaf("client").signed_by(&i);
+        let anchor = i.with_aux(&[CLIENT_AUTH], &[]);
+        v.push(sc(
+            "intermediate explicitly trusted for clientAuth anchors",
+            l,
+            vec![],
+            vec![anchor],
+            vec![],
+        ));
+    }
     // CRLs (nginx's ssl_crl: CRL_CHECK | CRL_CHECK_ALL).
     {
         let r = root();
@@ -671,7 +769,7 @@ pub fn scenarios() -> Vec<Scenario> {
             l,
             vec![i],
             vec![r],
-            vec![(3, 1)],
+            vec![(3, 1), (3, 2)],
         );
         s.crls = crls;
         s.crl_check = true;
@@ -750,4 +848,21 @@ pub fn scenarios() -> Vec<Scenario> {
         v.push(s);
     }
     v
+}
+
+/// The key as PEM OpenSSL 3.0 reads: ring writes Ed25519 keys as PKCS#8 v2 (with the
+/// public key), which OpenSSL 3.0 rejects, so those are rewritten as PKCS#8 v1.
+pub fn openssl_key_pem(key: &KeyPair) -> String {
+    let der = key.serialize_der();
+    let v2_prefix = [0x02, 0x01, 0x01, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70];
+    if der.len() >= 48 && der[0] == 0x30 && der[2..12] == v2_prefix {
+        let mut v1 = vec![
+            0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22,
+            0x04, 0x20,
+        ];
+        v1.extend_from_slice(&der[16..48]);
+        let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &v1);
+        return format!("-----BEGIN PRIVATE KEY-----\n{b64}\n-----END PRIVATE KEY-----\n");
+    }
+    key.serialize_pem()
 }

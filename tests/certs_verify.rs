@@ -122,3 +122,42 @@ fn crl_check_off_ignores_crls() {
     s.crl_check = false;
     assert!(run(&s).is_ok());
 }
+
+#[test]
+fn trust_store_from_files_as_nginx_loads_them() {
+    use nginx_mtls_lint::certs::load::{load_bundle, load_client_chain};
+    use nginx_mtls_lint::certs::verify::{TrustStore, verify_client};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let r = ca("Root CA").self_signed();
+    let i = ca("Intermediate").signed_by(&r);
+    let l = leaf("client").signed_by(&i);
+    let other = ca("Other CA").self_signed();
+    let (_, root_crl) = fresh_crl(&r, &[]);
+    let (_, int_crl) = fresh_crl(&i, &[&l]);
+    std::fs::write(d.join("client_ca.pem"), &other.pem).unwrap();
+    // The root only appears in the ssl_crl file, beside the CRLs.
+    std::fs::write(
+        d.join("crl.pem"),
+        format!("{}{}{}", r.pem, root_crl, int_crl),
+    )
+    .unwrap();
+    std::fs::write(d.join("client.pem"), format!("{}{}", l.pem, i.pem)).unwrap();
+    let mut store = TrustStore::new();
+    for f in ["client_ca.pem", "crl.pem", "crl.pem"] {
+        store.add_bundle(&load_bundle(&d.join(f)).unwrap());
+    }
+    assert_eq!(store.certificates.len(), 2, "duplicates are kept once");
+    assert_eq!(store.crls.len(), 2);
+    let chain = load_client_chain(&d.join("client.pem")).unwrap();
+    let mut params = VerifyParams::nginx_default(AT);
+    assert_eq!(
+        verify_client(&chain, &store, params).nginx_verify_value(),
+        "SUCCESS"
+    );
+    params.crl_check = true;
+    assert_eq!(
+        verify_client(&chain, &store, params).nginx_verify_value(),
+        "FAILED:certificate revoked"
+    );
+}

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::der::{elements, oid_string, seq, tlv};
 use super::info::{CertInfo, CrlInfo};
 use super::pem::{self, Body};
 
@@ -51,13 +52,53 @@ pub struct Certificate {
     pub der: Vec<u8>,
     pub origin: Origin,
     pub info: CertInfo,
+    /// OpenSSL trust settings, present when the certificate came from a
+    /// `BEGIN TRUSTED CERTIFICATE` block (`openssl x509 -addtrust/-addreject -trustout`).
+    pub aux_trust: Option<AuxTrust>,
+}
+
+/// OpenSSL's auxiliary trust settings (`X509_CERT_AUX`), as dotted EKU OIDs.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct AuxTrust {
+    /// Purposes the certificate is trusted for (`-addtrust`); `None` when absent.
+    pub trust: Option<Vec<String>>,
+    /// Purposes it is rejected for (`-addreject`); `None` when absent.
+    pub reject: Option<Vec<String>>,
+}
+
+impl AuxTrust {
+    /// Parses the `X509_CERT_AUX` that follows the certificate in a TRUSTED CERTIFICATE.
+    fn from_der(der: &[u8]) -> AuxTrust {
+        let mut aux = AuxTrust::default();
+        let oids = |content: &[u8]| -> Vec<String> {
+            elements(content)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|(t, _)| *t == 0x06)
+                .filter_map(|(_, c)| oid_string(c))
+                .collect()
+        };
+        for (tag, content) in seq(der).unwrap_or_default() {
+            match tag {
+                0x30 => aux.trust = Some(oids(content)),
+                0xa0 => aux.reject = Some(oids(content)),
+                _ => {}
+            }
+        }
+        aux
+    }
 }
 
 impl Certificate {
     /// Reads DER bytes that came from no file (tests, network).
     pub fn from_der(der: Vec<u8>, origin: Origin) -> Result<Certificate, super::info::ParseError> {
         let info = CertInfo::from_der(&der)?;
-        Ok(Certificate { der, origin, info })
+        Ok(Certificate {
+            der,
+            origin,
+            info,
+            aux_trust: None,
+        })
     }
 }
 
@@ -269,13 +310,16 @@ pub fn parse_bundle(data: &[u8], path: &Path) -> Result<Bundle, LoadError> {
                 line: Some(block.line),
             };
             // TRUSTED CERTIFICATE carries trust settings after the certificate.
-            let der = if block.label == "TRUSTED CERTIFICATE" {
-                first_tlv(&der).map(<[u8]>::to_vec).unwrap_or(der)
-            } else {
-                der
+            let (der, aux) = match (block.label.as_str(), tlv(&der)) {
+                ("TRUSTED CERTIFICATE", Some((_, _, rest))) => {
+                    let len = der.len() - rest.len();
+                    (der[..len].to_vec(), Some(AuxTrust::from_der(rest)))
+                }
+                _ => (der, None),
             };
-            let cert = Certificate::from_der(der, origin)
+            let mut cert = Certificate::from_der(der, origin)
                 .map_err(|e| corrupt(BlockProblem::BadDer(e.0)))?;
+            cert.aux_trust = aux;
             bundle.certificates.push(cert);
         } else {
             let origin = Origin {
@@ -296,23 +340,10 @@ pub fn parse_bundle(data: &[u8], path: &Path) -> Result<Bundle, LoadError> {
     Ok(bundle)
 }
 
-/// The first DER TLV of `data`.
+/// The first DER TLV of `data`, header included.
 fn first_tlv(data: &[u8]) -> Option<&[u8]> {
-    let len_byte = *data.get(1)?;
-    let (len, hdr) = if len_byte < 0x80 {
-        (usize::from(len_byte), 2)
-    } else {
-        let n = usize::from(len_byte & 0x7f);
-        if n == 0 || n > 4 {
-            return None;
-        }
-        let mut len = 0usize;
-        for &b in data.get(2..2 + n)? {
-            len = (len << 8) | usize::from(b);
-        }
-        (len, 2 + n)
-    };
-    data.get(..hdr.checked_add(len)?)
+    let (_, _, rest) = tlv(data)?;
+    data.get(..data.len() - rest.len())
 }
 
 fn parse_der(data: &[u8], mut bundle: Bundle) -> Result<Bundle, LoadError> {
@@ -362,11 +393,21 @@ pub enum ClientCertError {
     Pkcs12 { path: PathBuf, message: String },
     #[error("{}: PKCS#12: wrong password (MAC check failed)", path.display())]
     Pkcs12WrongPassword { path: PathBuf },
+    #[error("{}: this is a PKCS#12 file: it needs its password", path.display())]
+    Pkcs12NeedsPassword { path: PathBuf },
 }
 
 /// Reads a client certificate file: PEM (leaf first, then intermediates) or DER.
+/// A PKCS#12 file is recognised and refused here: use
+/// [`super::pkcs12::load_pkcs12`] with its password.
 pub fn load_client_chain(path: &Path) -> Result<ClientChain, ClientCertError> {
-    let bundle = load_bundle(path)?;
+    let data = read_file(path)?;
+    if super::pkcs12::looks_like_pkcs12(&data) {
+        return Err(ClientCertError::Pkcs12NeedsPassword {
+            path: path.to_path_buf(),
+        });
+    }
+    let bundle = parse_bundle(&data, path)?;
     client_chain_from_bundle(bundle)
 }
 

@@ -11,7 +11,9 @@
 //!    is the default), then the certificates the client sent; issuers are found by
 //!    subject name, authority key identifier and key type, not by signature. No partial
 //!    chains: a chain is trusted only when it ends in a self-signed certificate from the
-//!    store. `ssl_verify_depth N` allows N intermediates (leaf and trust anchor not
+//!    store, or in a store certificate whose OpenSSL trust settings (`TRUSTED
+//!    CERTIFICATE`) allow clientAuth; settings that exclude clientAuth raise "certificate
+//!    rejected", raised again as the chain's error, then "unsuitable certificate purpose". `ssl_verify_depth N` allows N intermediates (leaf and trust anchor not
 //!    counted): a chain is never extended past N+1 certificates.
 //! 2. extensions, bottom-up (`check_extensions()`): unhandled critical extensions, CA
 //!    flags of issuers, purpose `sslclient` on every certificate (the leaf's EKU and
@@ -31,7 +33,7 @@ use x509_parser::prelude::FromDer;
 use x509_parser::revocation_list::CertificateRevocationList;
 
 use super::info::{CertInfo, check_akid, ku};
-use super::load::{Certificate, Crl};
+use super::load::{Bundle, Certificate, ClientChain, Crl};
 
 /// An `X509_V_ERR_*` code with OpenSSL 3's text (`X509_verify_cert_error_string()`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -52,6 +54,7 @@ pub enum VerifyErrorCode {
     UnableToVerifyLeafSignature = 21,
     CertChainTooLong = 22,
     CertRevoked = 23,
+    CertRejected = 28,
     PathLengthExceeded = 25,
     InvalidPurpose = 26,
     KeyUsageNoCertSign = 32,
@@ -89,6 +92,7 @@ impl VerifyErrorCode {
             UnableToVerifyLeafSignature => "unable to verify the first certificate",
             CertChainTooLong => "certificate chain too long",
             CertRevoked => "certificate revoked",
+            CertRejected => "certificate rejected",
             PathLengthExceeded => "path length constraint exceeded",
             InvalidPurpose => "unsuitable certificate purpose",
             KeyUsageNoCertSign => "key usage does not include certificate signing",
@@ -232,6 +236,42 @@ struct Ctx<'a> {
     notes: Vec<String>,
 }
 
+/// The answer of `X509_check_trust()` for the `ssl_client` trust id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trust {
+    Trusted,
+    Rejected,
+    Untrusted,
+}
+
+const EKU_CLIENT_AUTH: &str = "1.3.6.1.5.5.7.3.2";
+const EKU_ANY: &str = "2.5.29.37.0";
+
+/// `X509_check_trust(x, X509_TRUST_SSL_CLIENT, flags)` (`trust_1oidany()` ->
+/// `obj_trust()`): explicit trust settings of a TRUSTED CERTIFICATE decide (clientAuth
+/// or anyExtendedKeyUsage); without them a self-signed certificate is trusted unless
+/// `no_ss_compat` (`X509_TRUST_NO_SS_COMPAT`, used by the purpose check).
+fn ssl_client_trust(cert: &Certificate, no_ss_compat: bool) -> Trust {
+    let hit = |o: &String| o == EKU_CLIENT_AUTH || o == EKU_ANY;
+    if let Some(aux) = &cert.aux_trust {
+        if aux.reject.iter().flatten().any(hit) {
+            return Trust::Rejected;
+        }
+        if let Some(trust) = &aux.trust {
+            return if trust.iter().any(hit) {
+                Trust::Trusted
+            } else {
+                Trust::Rejected
+            };
+        }
+    }
+    if !no_ss_compat && cert.info.openssl_self_signed {
+        Trust::Trusted
+    } else {
+        Trust::Untrusted
+    }
+}
+
 /// `ossl_x509_likely_issued()`: name, AKID and key type fit; no signature check.
 fn likely_issued(issuer: &CertInfo, subject: &CertInfo) -> bool {
     issuer.subject_canonical == subject.issuer_canonical
@@ -348,12 +388,22 @@ impl<'a> Ctx<'a> {
         best
     }
 
-    /// `check_trust()` without auxiliary trust settings: a self-signed certificate
-    /// from the store is a trust anchor; nothing else is (no partial chains).
-    fn check_trust(&self, from: usize) -> bool {
-        self.chain[from..]
-            .iter()
-            .any(|l| l.trusted() && l.cert.info.openssl_self_signed)
+    /// `check_trust()` from chain index `from` on (no partial chains): the first
+    /// trusted or rejected certificate decides; a rejected one raises "certificate
+    /// rejected" and leaves the chain untrusted.
+    fn check_trust(&mut self, from: usize) -> bool {
+        for i in from..self.chain.len() {
+            let cert = self.chain[i].cert;
+            match ssl_client_trust(cert, false) {
+                Trust::Trusted => return true,
+                Trust::Rejected => {
+                    self.error(VerifyErrorCode::CertRejected, i, cert);
+                    return false;
+                }
+                Trust::Untrusted => {}
+            }
+        }
+        false
     }
 
     fn build_chain(&mut self) -> bool {
@@ -437,6 +487,13 @@ impl<'a> Ctx<'a> {
         }
         let num = self.chain.len();
         let top = self.chain[num - 1].cert;
+        // "A preliminary error has become final": an error raised while building
+        // (certificate rejected) is raised again for the top certificate, instead of
+        // the usual chain errors.
+        if let Some(prev) = self.errors.last().map(|e| e.code) {
+            self.error(prev, num - 1, top);
+            return false;
+        }
         if num > max_depth {
             self.error(VerifyErrorCode::CertChainTooLong, num - 1, top);
         }
@@ -470,7 +527,19 @@ impl<'a> Ctx<'a> {
                     self.error(VerifyErrorCode::InvalidCa, i, cert);
                 }
             }
-            if !purpose_ssl_client(info, i > 0) {
+            // check_purpose(): trust settings of a store certificate override the
+            // purpose check; otherwise X509_check_purpose(sslclient).
+            let trust = if self.chain[i].trusted() {
+                ssl_client_trust(cert, true)
+            } else {
+                Trust::Untrusted
+            };
+            let purpose_ok = match trust {
+                Trust::Trusted => true,
+                Trust::Rejected => false,
+                Trust::Untrusted => purpose_ssl_client(info, i > 0),
+            };
+            if !purpose_ok {
                 self.error(VerifyErrorCode::InvalidPurpose, i, cert);
             }
             if let Some(pl) = info.basic_constraints.and_then(|b| b.path_len)
@@ -549,10 +618,9 @@ impl<'a> Ctx<'a> {
     fn check_revocation(&mut self) {
         let crls = self.input.crls;
         for i in 0..self.chain.len() {
+            // OpenSSL 3.0 checks every certificate, the self-signed root included
+            // (it needs a CRL from itself); later versions skip self-signed ones.
             let cert = self.chain[i].cert;
-            if cert.info.openssl_self_signed {
-                continue;
-            }
             let mut best: Option<(&Crl, u32, usize)> = None;
             for crl in crls {
                 let (score, issuer) = self.crl_score(crl, i);
@@ -703,4 +771,53 @@ pub fn verify(input: VerifyInput<'_>, params: VerifyParams) -> VerifyResult {
         anchored,
         notes: ctx.notes,
     }
+}
+
+/// nginx's `X509_STORE` for client verification: the certificates and CRLs of
+/// `ssl_client_certificate`, `ssl_trusted_certificate` and `ssl_crl`, in loading order.
+/// Each of these files is read with `X509_load_cert_crl_file()`, so a certificate in the
+/// `ssl_crl` file is a trust anchor too, and a CRL in a CA file is used once `ssl_crl`
+/// turns CRL checking on. Exact duplicates are kept once, as `X509_STORE_add_cert()` does.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustStore {
+    pub certificates: Vec<Certificate>,
+    pub crls: Vec<Crl>,
+}
+
+impl TrustStore {
+    pub fn new() -> TrustStore {
+        TrustStore::default()
+    }
+
+    /// Adds every certificate and CRL of a bundle.
+    pub fn add_bundle(&mut self, bundle: &Bundle) {
+        for c in &bundle.certificates {
+            if !self.certificates.iter().any(|x| x.der == c.der) {
+                self.certificates.push(c.clone());
+            }
+        }
+        for c in &bundle.crls {
+            if !self.crls.iter().any(|x| x.der == c.der) {
+                self.crls.push(c.clone());
+            }
+        }
+    }
+}
+
+/// Verifies what a client sends (curl `--cert`: leaf, then intermediates) against a
+/// store, as nginx would.
+pub fn verify_client(
+    chain: &ClientChain,
+    store: &TrustStore,
+    params: VerifyParams,
+) -> VerifyResult {
+    verify(
+        VerifyInput {
+            leaf: &chain.leaf,
+            untrusted: &chain.intermediates,
+            trusted: &store.certificates,
+            crls: &store.crls,
+        },
+        params,
+    )
 }
