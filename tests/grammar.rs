@@ -52,3 +52,33 @@ fn err_inputs_report_errors() {
         assert!(errors > 0, "{} parsed without errors", path.display());
     }
 }
+
+/// Lua blocks (checked with lua-nginx-module, see grammar-tests/lua/README.md):
+/// `ok-` inputs parse cleanly, `err-` inputs fail with the message in their first line.
+#[test]
+fn lua_inputs() {
+    for path in inputs("grammar-tests/lua") {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let errors = snapshot("grammar-tests/lua", &path);
+        if name.starts_with("ok-") {
+            assert_eq!(errors, 0, "{name}");
+        } else {
+            let first = std::fs::read_to_string(&path).unwrap();
+            let first = first.lines().next().unwrap();
+            let config = load(
+                &Input::File(path.clone()),
+                &LoadOptions {
+                    single_file: true,
+                    ..Default::default()
+                },
+            );
+            let e = config.syntax_errors().next().expect("an error");
+            let line = config.sources.line_col(e.span).0;
+            assert!(
+                first.contains(&format!("{} in {name}:{line}", e.message)),
+                "{name}: nginx says {first}, we say {} at line {line}",
+                e.message
+            );
+        }
+    }
+}

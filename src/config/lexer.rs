@@ -154,6 +154,18 @@ pub fn unescape(raw: &[u8]) -> WordBytes {
     out
 }
 
+/// nginx's configuration read buffer (`NGX_CONF_BUFFER`): the longest word it reads.
+pub const BUFFER: usize = 4096;
+
+/// `too long parameter "aaaaaaaaaa..." started`: nginx shows the first ten bytes.
+fn too_long_started(word: &[u8]) -> String {
+    let head = &word[..word.len().min(10)];
+    format!(
+        "too long parameter \"{}...\" started",
+        String::from_utf8_lossy(head)
+    )
+}
+
 /// Formats a byte the way nginx does in `unexpected "%c"`.
 pub fn show_byte(b: u8) -> String {
     if b.is_ascii_graphic() || b == b' ' {
@@ -220,7 +232,30 @@ impl<'a> Lexer<'a> {
                 Ok(Token::Close(self.span(start, start + 1)))
             }
             b'"' | b'\'' => {
-                let Some(len) = quoted_body(&rest[1..], b) else {
+                let body = quoted_body(&rest[1..], b);
+                // nginx reads words through a 4096-byte buffer (NGX_CONF_BUFFER): the
+                // word, its closing quote and the byte after it must fit.
+                let too_long = match body {
+                    Some(len) => len + 2 > BUFFER,
+                    None => rest.len() > BUFFER,
+                };
+                if too_long {
+                    let end = body.map_or(self.src.len(), |len| start + len + 2);
+                    self.pos = end;
+                    let message = if body.is_some_and(|len| len + 1 == BUFFER) {
+                        too_long_started(&rest[1..])
+                    } else {
+                        format!(
+                            "too long parameter, probably missing terminating \"{}\" character",
+                            b as char
+                        )
+                    };
+                    return Err(SyntaxError {
+                        span: self.span(start, end),
+                        message,
+                    });
+                }
+                let Some(len) = body else {
                     // nginx notices at the end of the file, and reports that line.
                     let end = self.src.len();
                     self.pos = end;
@@ -259,6 +294,12 @@ impl<'a> Lexer<'a> {
                 let len = unquoted_len(rest);
                 let end = start + len;
                 self.pos = end;
+                if len >= BUFFER {
+                    return Err(SyntaxError {
+                        span: self.span(start, end),
+                        message: too_long_started(rest),
+                    });
+                }
                 Ok(Token::Word(Word {
                     value: unescape(&rest[..len]),
                     span: self.span(start, end),
@@ -270,8 +311,9 @@ impl<'a> Lexer<'a> {
 
     /// Reads the body of a `*_by_lua_block` after its `{`: Lua code up to the matching
     /// `}`, with braces inside Lua strings and comments ignored. Returns the body's
-    /// range and leaves the lexer after the closing `}`; `None` when the file ends first.
-    pub fn lua_block(&mut self) -> Option<(usize, usize)> {
+    /// range and leaves the lexer after the closing `}`; the error lua-nginx-module
+    /// reports when the file ends first or a long bracket is never closed.
+    pub fn lua_block(&mut self) -> Result<(usize, usize), SyntaxError> {
         let s = self.src;
         let start = self.pos;
         let mut k = start;
@@ -283,7 +325,7 @@ impl<'a> Lexer<'a> {
                     depth -= 1;
                     if depth == 0 {
                         self.pos = k + 1;
-                        return Some((start, k));
+                        return Ok((start, k));
                     }
                 }
                 q @ (b'"' | b'\'') => {
@@ -297,7 +339,7 @@ impl<'a> Lexer<'a> {
                 }
                 b'[' => {
                     if let Some(end) = long_bracket(&s[k..]) {
-                        k += end;
+                        k += self.closed_bracket(k, end)?;
                         continue;
                     }
                 }
@@ -306,7 +348,7 @@ impl<'a> Lexer<'a> {
                     if s.get(k) == Some(&b'[')
                         && let Some(end) = long_bracket(&s[k..])
                     {
-                        k += end;
+                        k += self.closed_bracket(k, end)?;
                         continue;
                     }
                     while k < s.len() && s[k] != b'\n' {
@@ -319,12 +361,37 @@ impl<'a> Lexer<'a> {
             k += 1;
         }
         self.pos = s.len();
-        None
+        // lua-nginx-module reports the line where the block opened.
+        Err(SyntaxError {
+            span: self.span(start.saturating_sub(1), start),
+            message: "unexpected end of file, expecting terminating characters for lua code block"
+                .into(),
+        })
+    }
+
+    /// A long bracket found at `k` with `end` from [`long_bracket`]: its length, or
+    /// lua-nginx-module's error when it is never closed.
+    fn closed_bracket(&mut self, k: usize, end: Option<usize>) -> Result<usize, SyntaxError> {
+        match end {
+            Some(n) => Ok(n),
+            None => {
+                let level = self.src[k + 1..].iter().take_while(|&&b| b == b'=').count();
+                self.pos = self.src.len();
+                Err(SyntaxError {
+                    span: self.span(k, k + level + 2),
+                    message: format!(
+                        "Lua code block missing the closing long bracket \"]{}]\", the inlined Lua code may be too long",
+                        "=".repeat(level)
+                    ),
+                })
+            }
+        }
     }
 }
 
-/// A Lua long bracket `[[ ... ]]` or `[==[ ... ]==]` at the start of `s`: its length.
-fn long_bracket(s: &[u8]) -> Option<usize> {
+/// A Lua long bracket `[[ ... ]]` or `[==[ ... ]==]` at the start of `s`: `None` when
+/// `s` does not start one, else its length (`None` inside when it is never closed).
+fn long_bracket(s: &[u8]) -> Option<Option<usize>> {
     let level = s[1..].iter().take_while(|&&b| b == b'=').count();
     if s.get(1 + level) != Some(&b'[') {
         return None;
@@ -334,11 +401,12 @@ fn long_bracket(s: &[u8]) -> Option<usize> {
     close.push(b']');
     close.extend(std::iter::repeat_n(b'=', level));
     close.push(b']');
-    s[body..]
-        .windows(close.len())
-        .position(|w| w == close.as_slice())
-        .map(|p| body + p + close.len())
-        .or(Some(s.len()))
+    Some(
+        s[body..]
+            .windows(close.len())
+            .position(|w| w == close.as_slice())
+            .map(|p| body + p + close.len()),
+    )
 }
 
 #[cfg(test)]

@@ -126,9 +126,9 @@ impl Parser<'_> {
         }
     }
 
-    fn lua_block(&mut self, open: Span) {
+    fn lua_block(&mut self) {
         match self.lx.lua_block() {
-            Some((start, end)) => {
+            Ok((start, end)) => {
                 let body = Word {
                     value: self.lx.src()[start..end].into(),
                     span: Span::new(self.file, start, end),
@@ -137,12 +137,8 @@ impl Parser<'_> {
                 self.args.push(body);
                 self.finish_statement(end + 1);
             }
-            None => {
-                let end = self.lx.src().len();
-                self.error(
-                    Span::new(self.file, open.start as usize, end),
-                    "unexpected end of file, expecting \"}\"".into(),
-                );
+            Err(e) => {
+                self.errors.push(e);
                 self.args.clear();
             }
         }
@@ -171,7 +167,7 @@ impl Parser<'_> {
                 }
                 Token::Open(s) => {
                     if self.args.first().is_some_and(|n| is_lua_block(&n.value)) {
-                        self.lua_block(s);
+                        self.lua_block();
                     } else if self.stack.len() > MAX_DEPTH {
                         self.error(
                             s,
@@ -222,11 +218,12 @@ impl Parser<'_> {
             self.error(s, "unexpected end of file, expecting \";\" or \"}\"".into());
             self.args.clear();
         }
-        if self.stack.len() > 1 {
+        // nginx stops at its first error; one message for the end of the file is enough.
+        if self.stack.len() > 1 && self.errors.last().is_none_or(|e| e.span != s) {
             self.error(s, "unexpected end of file, expecting \"}\"".into());
-            while self.stack.len() > 1 {
-                self.close_block(s.end as usize);
-            }
+        }
+        while self.stack.len() > 1 {
+            self.close_block(s.end as usize);
         }
     }
 
