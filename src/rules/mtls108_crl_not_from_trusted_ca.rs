@@ -1,8 +1,9 @@
 //! # MTLS108 crl-not-from-trusted-ca
 //!
 //! ## What it does
-//! Reports a CRL in `ssl_crl` that was not issued (name and signature) by any CA of the
-//! server's trust files.
+//! Reports a CRL in `ssl_crl` that names a CA of the server's trust files as issuer but
+//! is not signed by it (an error), and, as a warning, a CRL whose issuer is no CA of
+//! the trust files (it is used only if clients send that CA as an intermediate).
 //!
 //! ## Why is this bad?
 //! OpenSSL looks CRLs up by their issuer; a CRL of another CA is never used, so the
@@ -55,24 +56,26 @@ impl Rule for Rule108 {
                 let same_name = store
                     .iter()
                     .any(|ca| ca.info.subject_canonical == crl.info.issuer_canonical);
-                out.push(
-                    Finding::new(
+                let mut f = Finding::new(
                         &INFO,
                         Location::Span(setting.span()),
                         format!(
-                            "CRL #{} (issuer {}) {}: OpenSSL never uses it",
+                            "CRL #{} (issuer {}) {}",
                             crl.origin.index,
                             crl.info.issuer,
                             if same_name {
-                                "is not signed by the trusted CA of that name"
+                                "is not signed by the trusted CA of that name: OpenSSL rejects it, and clients get FAILED:CRL signature failure"
                             } else {
-                                "was not issued by any CA of the trust files"
+                                "was not issued by any CA of the trust files: it is used only when a client sends that CA as an intermediate"
                             }
                         ),
                     )
-                    .label("unusable CRL")
-                    .help("put the CRLs of the CAs in ssl_client_certificate/ssl_trusted_certificate into this file"),
-                );
+                    .label(if same_name { "CRL with a bad signature" } else { "CRL of an unknown CA" })
+                    .help("put the CRLs of the CAs in ssl_client_certificate/ssl_trusted_certificate (and of the intermediates clients send) into this file");
+                if !same_name {
+                    f.severity = super::Severity::Warning;
+                }
+                out.push(f);
             }
         }
     }

@@ -42,6 +42,19 @@ crate::rule_info!(
     "mtls110_optional_verify_not_enforced.rs"
 );
 
+/// Directives through which `$ssl_client_verify` can decide something.
+const ENFORCERS: [&str; 9] = [
+    "if",
+    "proxy_set_header",
+    "grpc_set_header",
+    "fastcgi_param",
+    "uwsgi_param",
+    "scgi_param",
+    "auth_request_set",
+    "set",
+    "js_set",
+];
+
 /// Whether any argument of the directive names the variable (`$v` or `${v}`).
 pub fn uses_var(d: &Directive, var: &str) -> bool {
     let plain = format!("${var}");
@@ -80,8 +93,11 @@ impl Rule for Rule110 {
             {
                 continue;
             }
+            // Showing the value (return, add_header) enforces nothing: only a condition
+            // or handing it to the backend does.
             let enforced = s.inner.iter().any(|d| {
-                uses_var(d, "ssl_client_verify") || derived.iter().any(|v| uses_var(d, v))
+                ENFORCERS.contains(&d.name.as_str().as_ref())
+                    && (uses_var(d, "ssl_client_verify") || derived.iter().any(|v| uses_var(d, v)))
             });
             if enforced {
                 continue;
