@@ -112,6 +112,8 @@ pub struct Spec {
     pub ed25519: bool,
     /// Pretend to have this key identifier (for look-alike issuers).
     pub key_id: Option<Vec<u8>>,
+    /// cRLDistributionPoints URIs.
+    pub crldp: Vec<String>,
 }
 
 /// A client certificate: clientAuth, digitalSignature, valid 30 days before to 1 year
@@ -129,6 +131,7 @@ pub fn leaf(cn: &str) -> Spec {
         critical_unknown: false,
         ed25519: false,
         key_id: None,
+        crldp: Vec::new(),
     }
 }
 
@@ -146,6 +149,7 @@ pub fn ca(cn: &str) -> Spec {
         critical_unknown: false,
         ed25519: false,
         key_id: None,
+        crldp: Vec::new(),
     }
 }
 
@@ -184,6 +188,10 @@ impl Spec {
         self.ed25519 = true;
         self
     }
+    pub fn crldp(mut self, uri: &str) -> Spec {
+        self.crldp.push(uri.into());
+        self
+    }
     pub fn key_id(mut self, id: Vec<u8>) -> Spec {
         self.key_id = Some(id);
         self
@@ -211,6 +219,11 @@ impl Spec {
         p.use_authority_key_identifier_extension = self.aki;
         if let Some(id) = &self.key_id {
             p.key_identifier_method = KeyIdMethod::PreSpecified(id.clone());
+        }
+        if !self.crldp.is_empty() {
+            p.crl_distribution_points = vec![rcgen::CrlDistributionPoint {
+                uris: self.crldp.clone(),
+            }];
         }
         if self.critical_unknown {
             let mut ext =
@@ -254,6 +267,22 @@ impl Spec {
     }
 }
 
+/// A current CRL with an issuingDistributionPoint (URI and optional scope).
+pub fn idp_crl(issuer: &Cert, uri: &str, scope: Option<rcgen::CrlScope>) -> (Vec<u8>, String) {
+    crl_full(
+        issuer,
+        &[],
+        AT - 7 * DAY,
+        AT + 7 * DAY,
+        Some(rcgen::CrlIssuingDistributionPoint {
+            distribution_point: rcgen::CrlDistributionPoint {
+                uris: vec![uri.into()],
+            },
+            scope,
+        }),
+    )
+}
+
 /// A CRL signed by `issuer`, valid from `this_update` to `next_update`.
 pub fn crl(
     issuer: &Cert,
@@ -261,11 +290,21 @@ pub fn crl(
     this_update: i64,
     next_update: i64,
 ) -> (Vec<u8>, String) {
+    crl_full(issuer, revoked, this_update, next_update, None)
+}
+
+fn crl_full(
+    issuer: &Cert,
+    revoked: &[&Cert],
+    this_update: i64,
+    next_update: i64,
+    idp: Option<rcgen::CrlIssuingDistributionPoint>,
+) -> (Vec<u8>, String) {
     let params = CertificateRevocationListParams {
         this_update: t(this_update),
         next_update: t(next_update),
         crl_number: SerialNumber::from(1u64),
-        issuing_distribution_point: None,
+        issuing_distribution_point: idp,
         revoked_certs: revoked
             .iter()
             .map(|c| RevokedCertParams {
@@ -828,6 +867,98 @@ pub fn scenarios() -> Vec<Scenario> {
         s.crls = crls;
         s.crl_check = true;
         v.push(s);
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate").signed_by(&r);
+        let l = leaf("client").signed_by(&i);
+        let crls = vec![
+            fresh_crl(&r, &[]),
+            idp_crl(&i, "http://crl.example/int.crl", None),
+        ];
+        let mut s = sc(
+            "CRL with a distribution point the certificate does not name",
+            l,
+            vec![i],
+            vec![r],
+            vec![(44, 0), (3, 0)],
+        );
+        s.crls = crls;
+        s.crl_check = true;
+        v.push(s);
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate").signed_by(&r);
+        let l = leaf("client")
+            .crldp("http://crl.example/int.crl")
+            .signed_by(&i);
+        let crls = vec![
+            fresh_crl(&r, &[]),
+            idp_crl(&i, "http://crl.example/int.crl", None),
+        ];
+        let mut s = sc(
+            "CRL distribution point matches the certificate's",
+            l,
+            vec![i],
+            vec![r],
+            vec![],
+        );
+        s.crls = crls;
+        s.crl_check = true;
+        v.push(s);
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate").signed_by(&r);
+        let l = leaf("client")
+            .crldp("http://crl.example/int.crl")
+            .signed_by(&i);
+        let crls = vec![
+            fresh_crl(&r, &[]),
+            idp_crl(
+                &i,
+                "http://crl.example/int.crl",
+                Some(rcgen::CrlScope::CaCertsOnly),
+            ),
+        ];
+        let mut s = sc(
+            "CRL for CA certificates only, used for a client certificate",
+            l,
+            vec![i],
+            vec![r],
+            vec![(44, 0), (3, 0)],
+        );
+        s.crls = crls;
+        s.crl_check = true;
+        v.push(s);
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate").signed_by(&r);
+        let l = leaf("client").signed_by(&i);
+        let crls = vec![fresh_crl(&r, &[]), crl(&i, &[], AT - 7 * DAY, AT)];
+        let mut s = sc(
+            "CRL nextUpdate exactly at the verification time",
+            l,
+            vec![i],
+            vec![r],
+            vec![(12, 0)],
+        );
+        s.crls = crls;
+        s.crl_check = true;
+        v.push(s);
+    }
+    {
+        let r = root();
+        let l = leaf("client").validity(AT - DAY, AT).signed_by(&r);
+        v.push(sc(
+            "notAfter exactly at the verification time",
+            l,
+            vec![],
+            vec![r],
+            vec![(10, 0)],
+        ));
     }
     {
         let r = root();

@@ -566,9 +566,9 @@ impl<'a> Ctx<'a> {
         v
     }
 
-    /// `get_crl_score()`: 0 = unusable; else bits as in OpenSSL, and the chain index
-    /// of the CRL's issuer.
-    fn crl_score(&self, crl: &Crl, i: usize) -> (u32, usize) {
+    /// `get_crl_score()`: 0 = unusable; else bits as in OpenSSL, the chain index of the
+    /// CRL's issuer, and whether the CRL covers all revocation reasons.
+    fn crl_score(&self, crl: &Crl, i: usize) -> (u32, usize, bool) {
         const NOCRITICAL: u32 = 0x100;
         const SCOPE: u32 = 0x080;
         const TIME: u32 = 0x040;
@@ -578,7 +578,17 @@ impl<'a> Ctx<'a> {
         const SAME_PATH: u32 = 0x008;
         let x = &self.chain[i].cert.info;
         if crl.info.is_delta || crl.info.issuer_canonical != x.issuer_canonical {
-            return (0, 0);
+            return (0, 0, false);
+        }
+        // Without X509_V_FLAG_EXTENDED_CRL_SUPPORT (nginx never sets it), indirect CRLs
+        // and CRLs for some reasons only are ignored; so are invalid IDPs.
+        if crl
+            .info
+            .idp
+            .as_ref()
+            .is_some_and(|p| p.is_invalid() || p.indirect || p.has_reasons)
+        {
+            return (0, 0, false);
         }
         let mut score = ISSUER_NAME;
         if !crl.info.unhandled_critical {
@@ -607,12 +617,16 @@ impl<'a> Ctx<'a> {
             score |= AKID | SAME_PATH;
             j
         } else {
-            return (0, 0);
+            return (0, 0, false);
         };
-        if !crl.info.has_idp {
-            score |= SCOPE;
-        }
-        (score, issuer_idx)
+        let all_reasons = match crl_in_scope(x, &crl.info) {
+            Some(all) => {
+                score |= SCOPE;
+                all
+            }
+            None => false,
+        };
+        (score, issuer_idx, all_reasons)
     }
 
     fn check_revocation(&mut self) {
@@ -621,23 +635,23 @@ impl<'a> Ctx<'a> {
             // OpenSSL 3.0 checks every certificate, the self-signed root included
             // (it needs a CRL from itself); later versions skip self-signed ones.
             let cert = self.chain[i].cert;
-            let mut best: Option<(&Crl, u32, usize)> = None;
+            let mut best: Option<(&Crl, u32, usize, bool)> = None;
             for crl in crls {
-                let (score, issuer) = self.crl_score(crl, i);
+                let (score, issuer, all) = self.crl_score(crl, i);
                 if score == 0 {
                     continue;
                 }
                 match best {
-                    Some((_, bs, _)) if score < bs => continue,
-                    Some((b, bs, _))
+                    Some((_, bs, _, _)) if score < bs => continue,
+                    Some((b, bs, _, _))
                         if score == bs && crl.info.this_update <= b.info.this_update =>
                     {
                         continue;
                     }
-                    _ => best = Some((crl, score, issuer)),
+                    _ => best = Some((crl, score, issuer, all)),
                 }
             }
-            let Some((crl, score, issuer_idx)) = best else {
+            let Some((crl, score, issuer_idx, all_reasons)) = best else {
                 self.error(VerifyErrorCode::UnableToGetCrl, i, cert);
                 continue;
             };
@@ -668,6 +682,12 @@ impl<'a> Ctx<'a> {
                 .any(|r| r.serial_bytes == cert.info.serial_bytes && r.reason != Some(8))
             {
                 self.error(VerifyErrorCode::CertRevoked, i, cert);
+            }
+            // check_cert_crl() loops until all revocation reasons are covered; a CRL out
+            // of scope (or for some reasons only) covers none (or not all), and no other
+            // CRL adds any: "unable to get certificate CRL".
+            if !all_reasons {
+                self.error(VerifyErrorCode::UnableToGetCrl, i, cert);
             }
         }
     }
@@ -714,6 +734,39 @@ impl<'a> Ctx<'a> {
             xs = n;
         }
     }
+}
+
+/// `crl_crldp_check()`: is the certificate within the CRL's scope? `Some(true)` when the
+/// CRL covers every revocation reason for it, `Some(false)` when the matching
+/// distribution point of the certificate lists only some reasons.
+fn crl_in_scope(x: &CertInfo, crl: &super::info::CrlInfo) -> Option<bool> {
+    use super::info::DpName;
+    if let Some(idp) = &crl.idp {
+        if idp.only_attr {
+            return None;
+        }
+        if (x.is_ca() && idp.only_user) || (!x.is_ca() && idp.only_ca) {
+            return None;
+        }
+    }
+    // idp_check_dp(): absent names match anything; two full names match when they
+    // share a general name; relative names are compared as never matching here.
+    let names_match = |a: &Option<DpName>, b: &Option<DpName>| match (a, b) {
+        (None, _) | (_, None) => true,
+        (Some(DpName::Full(a)), Some(DpName::Full(b))) => a.iter().any(|n| b.contains(n)),
+        _ => false,
+    };
+    let idp_name = crl.idp.as_ref().and_then(|p| p.name.clone());
+    for dp in &x.crl_distribution_points {
+        let issuer_ok = match &dp.crl_issuers {
+            None => true,
+            Some(names) => names.contains(&crl.issuer_canonical),
+        };
+        if issuer_ok && (crl.idp.is_none() || names_match(&dp.name, &idp_name)) {
+            return Some(!dp.has_reasons);
+        }
+    }
+    idp_name.is_none().then_some(true)
 }
 
 fn signature_result(r: Result<(), X509Error>) -> Result<bool, String> {
