@@ -58,6 +58,15 @@ fn nginx_reports_the_last_error() {
         r.nginx_verify_value(),
         "FAILED:unable to verify the first certificate"
     );
+    assert_eq!(
+        r.nginx_error_log_message().as_deref(),
+        Some("client SSL certificate verify error: (21:unable to verify the first certificate)")
+    );
+    assert!(r.final_error().unwrap().code.tolerated_by_optional_no_ca());
+    let r = run(&find(
+        "only the intermediate is in the store (no partial chains)",
+    ));
+    assert!(!r.final_error().unwrap().code.tolerated_by_optional_no_ca());
     let r = run(&find("revoked and expired: revocation first, expiry last"));
     assert_eq!(r.nginx_verify_value(), "FAILED:certificate has expired");
     let r = run(&find("ok, one intermediate sent, depth 1"));

@@ -54,6 +54,7 @@ pub enum VerifyErrorCode {
     UnableToVerifyLeafSignature = 21,
     CertChainTooLong = 22,
     CertRevoked = 23,
+    CertUntrusted = 27,
     CertRejected = 28,
     PathLengthExceeded = 25,
     InvalidPurpose = 26,
@@ -92,6 +93,7 @@ impl VerifyErrorCode {
             UnableToVerifyLeafSignature => "unable to verify the first certificate",
             CertChainTooLong => "certificate chain too long",
             CertRevoked => "certificate revoked",
+            CertUntrusted => "certificate not trusted",
             CertRejected => "certificate rejected",
             PathLengthExceeded => "path length constraint exceeded",
             InvalidPurpose => "unsuitable certificate purpose",
@@ -103,6 +105,23 @@ impl VerifyErrorCode {
             DifferentCrlScope => "different CRL scope",
             InvalidCa => "invalid CA certificate",
         }
+    }
+}
+
+impl VerifyErrorCode {
+    /// Errors `ssl_verify_client optional_no_ca` lets through (nginx's
+    /// `ngx_ssl_verify_error_optional()`): the request is served with
+    /// `$ssl_client_verify` = `FAILED:...` when one of these is the final error.
+    pub fn tolerated_by_optional_no_ca(self) -> bool {
+        use VerifyErrorCode::*;
+        matches!(
+            self,
+            DepthZeroSelfSignedCert
+                | SelfSignedCertInChain
+                | UnableToGetIssuerCertLocally
+                | UnableToVerifyLeafSignature
+                | CertUntrusted
+        )
     }
 }
 
@@ -191,6 +210,19 @@ impl VerifyResult {
     /// The error nginx reports: the last one raised.
     pub fn final_error(&self) -> Option<&VerifyError> {
         self.errors.last()
+    }
+
+    /// nginx's `[info]` error-log message for a rejected certificate, e.g.
+    /// `client SSL certificate verify error: (21:unable to verify the first certificate)`
+    /// (nginx appends ` while reading client request headers, client: ...`).
+    pub fn nginx_error_log_message(&self) -> Option<String> {
+        self.final_error().map(|e| {
+            format!(
+                "client SSL certificate verify error: ({}:{})",
+                e.code.code(),
+                e.code.as_str()
+            )
+        })
     }
 
     /// `$ssl_client_verify` for this certificate: `SUCCESS` or `FAILED:<reason>`.
@@ -777,13 +809,27 @@ fn signature_result(r: Result<(), X509Error>) -> Result<bool, String> {
     }
 }
 
+/// ring (behind x509-parser) refuses RSA keys below 2048 bits with the same error as a
+/// bad signature; OpenSSL checks them (its security level may reject them instead).
+fn checkable_key(issuer: &Certificate) -> Result<(), String> {
+    if issuer.info.key_kind == super::info::KeyKind::Rsa && issuer.info.key_bits < 2048 {
+        return Err(format!(
+            "signature not checked by the model: {}-bit RSA key of {}",
+            issuer.info.key_bits, issuer.info.subject
+        ));
+    }
+    Ok(())
+}
+
 fn cert_signature(subject: &Certificate, issuer: &Certificate) -> Result<bool, String> {
+    checkable_key(issuer)?;
     let (_, s) = X509Certificate::from_der(&subject.der).map_err(|e| e.to_string())?;
     let (_, i) = X509Certificate::from_der(&issuer.der).map_err(|e| e.to_string())?;
     signature_result(s.verify_signature(Some(i.public_key())))
 }
 
 fn crl_signature(crl: &Crl, issuer: &Certificate) -> Result<bool, String> {
+    checkable_key(issuer)?;
     let (_, c) = CertificateRevocationList::from_der(&crl.der).map_err(|e| e.to_string())?;
     let (_, i) = X509Certificate::from_der(&issuer.der).map_err(|e| e.to_string())?;
     signature_result(c.verify_signature(i.public_key()))
