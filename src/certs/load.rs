@@ -6,6 +6,13 @@
 //! block is corrupt. [`load_bundle`] reads a file the same way, keeps where each
 //! certificate came from (line of its BEGIN line, position in the file), and also reads
 //! DER so a finding can say "this is DER, nginx wants PEM".
+//!
+//! What nginx 1.22 does with these files (measured, `docs/nginx-behaviour.md` §4):
+//! `ssl_client_certificate` is read twice, by `SSL_CTX_load_verify_locations()` (certs
+//! and CRLs) and by `SSL_load_client_CA_file()` (the CA names sent to clients), which
+//! wants `BEGIN CERTIFICATE` blocks: a `TRUSTED CERTIFICATE` there fails `nginx -t`
+//! ([`Certificate::aux_trust`] tells). Missing, empty, directory, key-only and non-PEM
+//! files are fatal. Certificates in an `ssl_crl` file become trust anchors.
 
 use std::io;
 use std::path::{Path, PathBuf};
