@@ -254,6 +254,19 @@ impl Spec {
         }
     }
 
+    /// Self-signed with the key of `other` (a renewed or re-issued CA).
+    pub fn self_signed_same_key(self, other: &Cert) -> Cert {
+        let params = self.params();
+        let key = KeyPair::from_pem(&other.key.serialize_pem()).unwrap();
+        let c = params.self_signed(&key).unwrap();
+        Cert {
+            der: c.der().to_vec(),
+            pem: c.pem(),
+            params,
+            key,
+        }
+    }
+
     pub fn signed_by(self, issuer: &Cert) -> Cert {
         let params = self.params();
         let key = self.key();
@@ -752,6 +765,57 @@ pub fn scenarios() -> Vec<Scenario> {
             l,
             vec![],
             vec![anchor],
+            vec![],
+        ));
+    }
+    // CA rollover: several store certificates with the same name.
+    {
+        let old = ca("Root CA")
+            .validity(AT - 4000 * DAY, AT - DAY)
+            .self_signed();
+        let renewed = ca("Root CA").self_signed_same_key(&old);
+        let l = leaf("client").signed_by(&renewed);
+        v.push(sc(
+            "expired root and its renewal with the same key",
+            l,
+            vec![],
+            vec![old, renewed],
+            vec![],
+        ));
+    }
+    {
+        let old = ca("Root CA").self_signed();
+        let new = ca("Root CA").self_signed();
+        let l = leaf("client").signed_by(&new);
+        v.push(sc(
+            "two roots with one name, leaf has an AKID",
+            l,
+            vec![],
+            vec![old, new],
+            vec![],
+        ));
+    }
+    {
+        let old = ca("Root CA").self_signed();
+        let new = ca("Root CA").self_signed();
+        let l = leaf("client").no_aki().signed_by(&new);
+        v.push(sc(
+            "two roots with one name, leaf without AKID: the first wins",
+            l,
+            vec![],
+            vec![old, new],
+            vec![(7, 0)],
+        ));
+    }
+    {
+        let old = ca("Root CA").self_signed();
+        let new = ca("Root CA").self_signed();
+        let l = leaf("client").no_aki().signed_by(&new);
+        v.push(sc(
+            "two roots with one name, leaf without AKID, right one first",
+            l,
+            vec![],
+            vec![new, old],
             vec![],
         ));
     }
