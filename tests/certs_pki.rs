@@ -89,6 +89,16 @@ impl Cert {
         self
     }
 
+    /// A second handle on the same certificate and key.
+    pub fn clone_cert(&self) -> Cert {
+        Cert {
+            params: self.params.clone(),
+            key: KeyPair::from_pem(&self.key.serialize_pem()).unwrap(),
+            der: self.der.clone(),
+            pem: self.pem.clone(),
+        }
+    }
+
     pub fn serial(&self) -> SerialNumber {
         self.params.serial_number.clone().unwrap()
     }
@@ -174,6 +184,12 @@ impl Spec {
     pub fn not_ca(mut self) -> Spec {
         self.ca = None;
         self.explicit_no_ca = true;
+        self
+    }
+    /// No basicConstraints extension at all.
+    pub fn no_bc(mut self) -> Spec {
+        self.ca = None;
+        self.explicit_no_ca = false;
         self
     }
     pub fn no_aki(mut self) -> Spec {
@@ -726,6 +742,114 @@ pub fn scenarios() -> Vec<Scenario> {
             vec![],
             vec![r],
             vec![(34, 0)],
+        ));
+    }
+    // Several errors at once: the last one is what nginx reports (docs/nginx-behaviour.md).
+    {
+        let r = root();
+        let unk = ca("Unknown CA").self_signed();
+        let l = leaf("client")
+            .validity(AT - 30 * DAY, AT - DAY)
+            .signed_by(&unk);
+        v.push(sc(
+            "unknown issuer and expired",
+            l,
+            vec![],
+            vec![r],
+            vec![(20, 0), (21, 0), (10, 0)],
+        ));
+    }
+    {
+        let r = root();
+        let l = leaf("self").validity(AT - 30 * DAY, AT - DAY).self_signed();
+        v.push(sc(
+            "self-signed and expired",
+            l,
+            vec![],
+            vec![r],
+            vec![(18, 0), (10, 0)],
+        ));
+    }
+    {
+        let r = root();
+        let l = leaf("client")
+            .validity(AT - 30 * DAY, AT - DAY)
+            .eku(vec![ExtendedKeyUsagePurpose::ServerAuth])
+            .signed_by(&r);
+        v.push(sc(
+            "expired with serverAuth only",
+            l,
+            vec![],
+            vec![r],
+            vec![(26, 0), (10, 0)],
+        ));
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate")
+            .validity(AT - 400 * DAY, AT - DAY)
+            .signed_by(&r);
+        let l = leaf("client")
+            .validity(AT + DAY, AT + 30 * DAY)
+            .signed_by(&i);
+        v.push(sc(
+            "expired intermediate, leaf not yet valid",
+            l,
+            vec![i],
+            vec![r],
+            vec![(10, 1), (9, 0)],
+        ));
+    }
+    {
+        let r = root();
+        let l = leaf("client").eku(vec![]).signed_by(&r);
+        v.push(sc(
+            "client certificate without EKU",
+            l,
+            vec![],
+            vec![r],
+            vec![],
+        ));
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate")
+            .eku(vec![ExtendedKeyUsagePurpose::ClientAuth])
+            .signed_by(&r);
+        let l = leaf("client").signed_by(&i);
+        v.push(sc(
+            "intermediate restricted to clientAuth",
+            l,
+            vec![i],
+            vec![r],
+            vec![],
+        ));
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate")
+            .no_bc()
+            .ku(vec![KeyUsagePurpose::KeyCertSign])
+            .signed_by(&r);
+        let l = leaf("client").signed_by(&i);
+        v.push(sc(
+            "intermediate without basicConstraints",
+            l,
+            vec![i],
+            vec![r],
+            vec![(79, 1)],
+        ));
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate").signed_by(&r);
+        let l = leaf("client").signed_by(&i);
+        v.push(sc(
+            "client sends leaf, intermediate and root",
+            l,
+            vec![i, r.clone_cert()],
+            vec![r],
+            vec![],
         ));
     }
     // OpenSSL trust settings (TRUSTED CERTIFICATE) in the store.
