@@ -29,6 +29,19 @@ fn openssl_available() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+/// `false` (after printing `SKIP: openssl not installed` past the test harness's
+/// capture) when there is no openssl; a failure instead when `REQUIRE_NGINX=1`.
+fn openssl_or_skip() -> bool {
+    if openssl_available() {
+        return true;
+    }
+    if std::env::var("REQUIRE_NGINX").as_deref() == Ok("1") {
+        panic!("openssl not installed and REQUIRE_NGINX=1");
+    }
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), b"SKIP: openssl not installed\n");
+    false
+}
+
 fn run_model(s: &Scenario) -> VerifyResult {
     let leaf = s.leaf.cert();
     let sent: Vec<Certificate> = s.sent.iter().map(Cert::cert).collect();
@@ -100,11 +113,7 @@ fn run_openssl(s: &Scenario, dir: &Path) -> (Vec<(u32, usize, String)>, String) 
 
 #[test]
 fn model_matches_openssl_verify() {
-    if !openssl_available() {
-        if std::env::var("REQUIRE_NGINX").as_deref() == Ok("1") {
-            panic!("openssl not installed and REQUIRE_NGINX=1");
-        }
-        eprintln!("SKIP: openssl not installed");
+    if !openssl_or_skip() {
         return;
     }
     let mut failures = Vec::new();
@@ -138,11 +147,7 @@ fn model_matches_openssl_verify() {
 #[test]
 fn every_model_string_is_openssls() {
     // Each code's text, as OpenSSL 3 prints it, must be one the matrix saw from openssl.
-    if !openssl_available() {
-        if std::env::var("REQUIRE_NGINX").as_deref() == Ok("1") {
-            panic!("openssl not installed and REQUIRE_NGINX=1");
-        }
-        eprintln!("SKIP: openssl not installed");
+    if !openssl_or_skip() {
         return;
     }
     let mut seen = std::collections::BTreeMap::new();
@@ -306,11 +311,7 @@ fn run_handshake(s: &Scenario, dir: &Path) -> Result<(Vec<(u32, usize)>, String)
 
 #[test]
 fn model_matches_tls_handshake_with_continuing_callback() {
-    if !openssl_available() {
-        if std::env::var("REQUIRE_NGINX").as_deref() == Ok("1") {
-            panic!("openssl not installed and REQUIRE_NGINX=1");
-        }
-        eprintln!("SKIP: openssl not installed");
+    if !openssl_or_skip() {
         return;
     }
     let all = scenarios();
@@ -374,11 +375,7 @@ fn openssl_x509(pem: &str, args: &[&str]) -> String {
 #[test]
 fn cert_info_prints_like_openssl_and_nginx() {
     use rcgen::{CertificateParams, DistinguishedName, DnType, DnValue, KeyPair, SerialNumber};
-    if !openssl_available() {
-        if std::env::var("REQUIRE_NGINX").as_deref() == Ok("1") {
-            panic!("openssl not installed and REQUIRE_NGINX=1");
-        }
-        eprintln!("SKIP: openssl not installed");
+    if !openssl_or_skip() {
         return;
     }
     let names: Vec<Vec<(DnType, DnValue)>> = vec![
@@ -454,11 +451,7 @@ fn cert_info_prints_like_openssl_and_nginx() {
 fn rsa_chains_made_by_openssl() {
     // RSA 2048 is verified by the model; RSA 1024 is left to a note (ring refuses small
     // RSA keys the same way as bad signatures) instead of a false "signature failure".
-    if !openssl_available() {
-        if std::env::var("REQUIRE_NGINX").as_deref() == Ok("1") {
-            panic!("openssl not installed and REQUIRE_NGINX=1");
-        }
-        eprintln!("SKIP: openssl not installed");
+    if !openssl_or_skip() {
         return;
     }
     use nginx_mtls_lint::certs::load::load_bundle;
