@@ -425,6 +425,13 @@ fn cert_info_prints_like_openssl_and_nginx() {
         }
         p.distinguished_name = dn;
         p.serial_number = Some(SerialNumber::from_slice(serial));
+        p.subject_alt_names = vec![
+            rcgen::SanType::DnsName("client.example".try_into().unwrap()),
+            rcgen::SanType::Rfc822Name("client@example.test".try_into().unwrap()),
+            rcgen::SanType::URI("spiffe://example/client".try_into().unwrap()),
+            rcgen::SanType::IpAddress("127.0.0.1".parse().unwrap()),
+            rcgen::SanType::IpAddress("2001:db8::1".parse().unwrap()),
+        ];
         let key = KeyPair::generate().unwrap();
         let c = p.self_signed(&key).unwrap();
         let pem = c.pem();
@@ -436,6 +443,9 @@ fn cert_info_prints_like_openssl_and_nginx() {
         assert_eq!(format!("issuer={}", info.issuer), issuer);
         let ser = openssl_x509(&pem, &["-noout", "-serial"]);
         assert_eq!(format!("serial={}", info.serial), ser);
+        let san = openssl_x509(&pem, &["-noout", "-ext", "subjectAltName"]);
+        let san = san.lines().nth(1).unwrap().trim();
+        assert_eq!(info.subject_alt_names.join(", "), san);
         let fp = openssl_x509(&pem, &["-noout", "-fingerprint", "-sha1"]);
         let fp = fp
             .rsplit('=')

@@ -135,6 +135,28 @@ pub enum DpName {
     Relative,
 }
 
+/// A general name as `openssl x509 -text` prints it.
+fn general_name(g: &GeneralName<'_>) -> String {
+    match g {
+        GeneralName::DNSName(s) => format!("DNS:{s}"),
+        GeneralName::RFC822Name(s) => format!("email:{s}"),
+        GeneralName::URI(s) => format!("URI:{s}"),
+        GeneralName::IPAddress(b) => match b.len() {
+            4 => format!("IP Address:{}.{}.{}.{}", b[0], b[1], b[2], b[3]),
+            16 => {
+                let words: Vec<String> = b
+                    .chunks_exact(2)
+                    .map(|c| format!("{:X}", u16::from_be_bytes([c[0], c[1]])))
+                    .collect();
+                format!("IP Address:{}", words.join(":"))
+            }
+            _ => format!("IP Address:<invalid>"),
+        },
+        GeneralName::DirectoryName(n) => format!("DirName:{}", name::rfc2253(n)),
+        other => other.to_string(),
+    }
+}
+
 fn dp_name(n: &DistributionPointName<'_>) -> DpName {
     match n {
         DistributionPointName::FullName(names) => {
@@ -212,6 +234,8 @@ pub struct CertInfo {
     pub unhandled_critical: Vec<String>,
     /// cRLDistributionPoints.
     pub crl_distribution_points: Vec<DistributionPoint>,
+    /// subjectAltName entries as OpenSSL prints them (`DNS:a.example`, `email:...`).
+    pub subject_alt_names: Vec<String>,
     /// Subject and issuer in the canonical form used for chain building.
     #[serde(skip)]
     pub subject_canonical: CanonicalName,
@@ -332,6 +356,7 @@ impl CertInfo {
         let mut eku = None;
         let mut unhandled_critical = Vec::new();
         let mut crl_distribution_points = Vec::new();
+        let mut subject_alt_names = Vec::new();
         for ext in cert.extensions() {
             let oid = ext.oid.to_id_string();
             if ext.critical && !SUPPORTED_CRITICAL.contains(&oid.as_str()) {
@@ -348,6 +373,9 @@ impl CertInfo {
                     })
                 }
                 ParsedExtension::KeyUsage(k) => key_usage = Some(k.flags),
+                ParsedExtension::SubjectAlternativeName(san) => {
+                    subject_alt_names = san.general_names.iter().map(general_name).collect();
+                }
                 ParsedExtension::CRLDistributionPoints(points) => {
                     crl_distribution_points = points
                         .points
@@ -437,6 +465,7 @@ impl CertInfo {
             signature_key_kind,
             unhandled_critical,
             crl_distribution_points,
+            subject_alt_names,
             subject_canonical,
             issuer_canonical,
             serial_bytes: magnitude(cert.raw_serial()),
