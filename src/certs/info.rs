@@ -150,7 +150,7 @@ fn general_name(g: &GeneralName<'_>) -> String {
                     .collect();
                 format!("IP Address:{}", words.join(":"))
             }
-            _ => format!("IP Address:<invalid>"),
+            _ => "IP Address:<invalid>".to_owned(),
         },
         GeneralName::DirectoryName(n) => format!("DirName:{}", name::rfc2253(n)),
         other => other.to_string(),
