@@ -439,9 +439,15 @@ impl<'a> Ctx<'a> {
     }
 
     fn build_chain(&mut self) -> bool {
+        // The chain is never extended past depth + 1 certificates. Store certificates
+        // are not de-duplicated (neither are they in OpenSSL), so certificates issuing
+        // each other could grow it until then: a chain longer than all the material
+        // given must repeat itself, and is cut there (reported as too long, as
+        // OpenSSL would once it reached the depth limit).
+        let material = self.input.untrusted.len() + self.input.trusted.len() + 1;
         let max_depth = usize::try_from(self.params.depth)
-            .unwrap_or(usize::MAX / 2)
-            .min(usize::MAX / 2)
+            .unwrap_or(usize::MAX)
+            .min(material)
             + 1;
         // nginx passes the whole peer chain, leaf included, as the untrusted stack.
         let mut pool: Vec<(usize, &'a Certificate)> = Vec::new();
