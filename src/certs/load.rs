@@ -44,11 +44,12 @@ pub struct Origin {
     pub line: Option<usize>,
 }
 
-impl std::fmt::Display for Origin {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl Origin {
+    /// `ca.pem:37, certificate #3` (`what` names the kind of object).
+    pub fn describe(&self, what: &str) -> String {
         match self.line {
-            Some(line) => write!(f, "{}:{}, #{}", self.path.display(), line, self.index),
-            None => write!(f, "{}, #{}", self.path.display(), self.index),
+            Some(line) => format!("{}:{line}, {what} #{}", self.path.display(), self.index),
+            None => format!("{}, {what} #{}", self.path.display(), self.index),
         }
     }
 }
@@ -97,6 +98,11 @@ impl AuxTrust {
 }
 
 impl Certificate {
+    /// Where it came from: `ca.pem:37, certificate #3`.
+    pub fn location(&self) -> String {
+        self.origin.describe("certificate")
+    }
+
     /// Reads DER bytes that came from no file (tests, network).
     pub fn from_der(der: Vec<u8>, origin: Origin) -> Result<Certificate, super::info::ParseError> {
         let info = CertInfo::from_der(&der)?;
@@ -118,6 +124,11 @@ pub struct Crl {
 }
 
 impl Crl {
+    /// Where it came from: `crl.pem:12, CRL #2`.
+    pub fn location(&self) -> String {
+        self.origin.describe("CRL")
+    }
+
     pub fn from_der(der: Vec<u8>, origin: Origin) -> Result<Crl, super::info::ParseError> {
         let info = CrlInfo::from_der(&der)?;
         Ok(Crl { der, origin, info })

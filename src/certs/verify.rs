@@ -708,7 +708,7 @@ impl<'a> Ctx<'a> {
             match crl_signature(crl, issuer) {
                 Ok(true) => {}
                 Ok(false) => self.error(VerifyErrorCode::CrlSignatureFailure, i, cert),
-                Err(note) => self.notes.push(format!("{}: {note}", crl.origin)),
+                Err(note) => self.notes.push(format!("{}: {note}", crl.location())),
             }
             if crl.info.unhandled_critical {
                 self.error(VerifyErrorCode::UnhandledCriticalCrlExtension, i, cert);
@@ -758,7 +758,7 @@ impl<'a> Ctx<'a> {
                 match cert_signature(subject, issuer) {
                     Ok(true) => {}
                     Ok(false) => self.error(VerifyErrorCode::CertSignatureFailure, n, subject),
-                    Err(note) => self.notes.push(format!("{}: {note}", subject.origin)),
+                    Err(note) => self.notes.push(format!("{}: {note}", subject.location())),
                 }
             }
             for code in time_errors(&subject.info, t) {
