@@ -34,11 +34,12 @@ fn bundle_keeps_index_and_line_of_every_certificate_and_crl() {
     assert_eq!(b.certificates[1].origin.line, Some(second_line));
     assert_eq!(b.certificates[1].origin.index, 2);
     assert_eq!(
-        b.certificates[1].origin.to_string(),
-        format!("{}:{second_line}, #2", p.display())
+        b.certificates[1].location(),
+        format!("{}:{second_line}, certificate #2", p.display())
     );
     assert_eq!(b.certificates[1].info.subject, "CN=Intermediate,O=Example");
     assert_eq!(b.crls[0].info.issuer, "CN=Root CA,O=Example");
+    assert!(b.crls[0].location().ends_with(", CRL #1"));
     assert_eq!(b.crls[0].info.revoked.len(), 1);
     assert_eq!(
         b.crls[0].info.revoked[0].serial,

@@ -89,6 +89,16 @@ impl Cert {
         self
     }
 
+    /// A second handle on the same certificate and key.
+    pub fn clone_cert(&self) -> Cert {
+        Cert {
+            params: self.params.clone(),
+            key: KeyPair::from_pem(&self.key.serialize_pem()).unwrap(),
+            der: self.der.clone(),
+            pem: self.pem.clone(),
+        }
+    }
+
     pub fn serial(&self) -> SerialNumber {
         self.params.serial_number.clone().unwrap()
     }
@@ -112,6 +122,8 @@ pub struct Spec {
     pub ed25519: bool,
     /// Pretend to have this key identifier (for look-alike issuers).
     pub key_id: Option<Vec<u8>>,
+    /// cRLDistributionPoints URIs.
+    pub crldp: Vec<String>,
 }
 
 /// A client certificate: clientAuth, digitalSignature, valid 30 days before to 1 year
@@ -129,6 +141,7 @@ pub fn leaf(cn: &str) -> Spec {
         critical_unknown: false,
         ed25519: false,
         key_id: None,
+        crldp: Vec::new(),
     }
 }
 
@@ -146,6 +159,7 @@ pub fn ca(cn: &str) -> Spec {
         critical_unknown: false,
         ed25519: false,
         key_id: None,
+        crldp: Vec::new(),
     }
 }
 
@@ -172,6 +186,12 @@ impl Spec {
         self.explicit_no_ca = true;
         self
     }
+    /// No basicConstraints extension at all.
+    pub fn no_bc(mut self) -> Spec {
+        self.ca = None;
+        self.explicit_no_ca = false;
+        self
+    }
     pub fn no_aki(mut self) -> Spec {
         self.aki = false;
         self
@@ -182,6 +202,10 @@ impl Spec {
     }
     pub fn ed25519(mut self) -> Spec {
         self.ed25519 = true;
+        self
+    }
+    pub fn crldp(mut self, uri: &str) -> Spec {
+        self.crldp.push(uri.into());
         self
     }
     pub fn key_id(mut self, id: Vec<u8>) -> Spec {
@@ -212,6 +236,11 @@ impl Spec {
         if let Some(id) = &self.key_id {
             p.key_identifier_method = KeyIdMethod::PreSpecified(id.clone());
         }
+        if !self.crldp.is_empty() {
+            p.crl_distribution_points = vec![rcgen::CrlDistributionPoint {
+                uris: self.crldp.clone(),
+            }];
+        }
         if self.critical_unknown {
             let mut ext =
                 CustomExtension::from_oid_content(&[1, 3, 6, 1, 4, 1, 55555, 1], vec![5, 0]);
@@ -241,6 +270,19 @@ impl Spec {
         }
     }
 
+    /// Self-signed with the key of `other` (a renewed or re-issued CA).
+    pub fn self_signed_same_key(self, other: &Cert) -> Cert {
+        let params = self.params();
+        let key = KeyPair::from_pem(&other.key.serialize_pem()).unwrap();
+        let c = params.self_signed(&key).unwrap();
+        Cert {
+            der: c.der().to_vec(),
+            pem: c.pem(),
+            params,
+            key,
+        }
+    }
+
     pub fn signed_by(self, issuer: &Cert) -> Cert {
         let params = self.params();
         let key = self.key();
@@ -254,6 +296,22 @@ impl Spec {
     }
 }
 
+/// A current CRL with an issuingDistributionPoint (URI and optional scope).
+pub fn idp_crl(issuer: &Cert, uri: &str, scope: Option<rcgen::CrlScope>) -> (Vec<u8>, String) {
+    crl_full(
+        issuer,
+        &[],
+        AT - 7 * DAY,
+        AT + 7 * DAY,
+        Some(rcgen::CrlIssuingDistributionPoint {
+            distribution_point: rcgen::CrlDistributionPoint {
+                uris: vec![uri.into()],
+            },
+            scope,
+        }),
+    )
+}
+
 /// A CRL signed by `issuer`, valid from `this_update` to `next_update`.
 pub fn crl(
     issuer: &Cert,
@@ -261,11 +319,21 @@ pub fn crl(
     this_update: i64,
     next_update: i64,
 ) -> (Vec<u8>, String) {
+    crl_full(issuer, revoked, this_update, next_update, None)
+}
+
+fn crl_full(
+    issuer: &Cert,
+    revoked: &[&Cert],
+    this_update: i64,
+    next_update: i64,
+    idp: Option<rcgen::CrlIssuingDistributionPoint>,
+) -> (Vec<u8>, String) {
     let params = CertificateRevocationListParams {
         this_update: t(this_update),
         next_update: t(next_update),
         crl_number: SerialNumber::from(1u64),
-        issuing_distribution_point: None,
+        issuing_distribution_point: idp,
         revoked_certs: revoked
             .iter()
             .map(|c| RevokedCertParams {
@@ -676,6 +744,114 @@ pub fn scenarios() -> Vec<Scenario> {
             vec![(34, 0)],
         ));
     }
+    // Several errors at once: the last one is what nginx reports (docs/nginx-behaviour.md).
+    {
+        let r = root();
+        let unk = ca("Unknown CA").self_signed();
+        let l = leaf("client")
+            .validity(AT - 30 * DAY, AT - DAY)
+            .signed_by(&unk);
+        v.push(sc(
+            "unknown issuer and expired",
+            l,
+            vec![],
+            vec![r],
+            vec![(20, 0), (21, 0), (10, 0)],
+        ));
+    }
+    {
+        let r = root();
+        let l = leaf("self").validity(AT - 30 * DAY, AT - DAY).self_signed();
+        v.push(sc(
+            "self-signed and expired",
+            l,
+            vec![],
+            vec![r],
+            vec![(18, 0), (10, 0)],
+        ));
+    }
+    {
+        let r = root();
+        let l = leaf("client")
+            .validity(AT - 30 * DAY, AT - DAY)
+            .eku(vec![ExtendedKeyUsagePurpose::ServerAuth])
+            .signed_by(&r);
+        v.push(sc(
+            "expired with serverAuth only",
+            l,
+            vec![],
+            vec![r],
+            vec![(26, 0), (10, 0)],
+        ));
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate")
+            .validity(AT - 400 * DAY, AT - DAY)
+            .signed_by(&r);
+        let l = leaf("client")
+            .validity(AT + DAY, AT + 30 * DAY)
+            .signed_by(&i);
+        v.push(sc(
+            "expired intermediate, leaf not yet valid",
+            l,
+            vec![i],
+            vec![r],
+            vec![(10, 1), (9, 0)],
+        ));
+    }
+    {
+        let r = root();
+        let l = leaf("client").eku(vec![]).signed_by(&r);
+        v.push(sc(
+            "client certificate without EKU",
+            l,
+            vec![],
+            vec![r],
+            vec![],
+        ));
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate")
+            .eku(vec![ExtendedKeyUsagePurpose::ClientAuth])
+            .signed_by(&r);
+        let l = leaf("client").signed_by(&i);
+        v.push(sc(
+            "intermediate restricted to clientAuth",
+            l,
+            vec![i],
+            vec![r],
+            vec![],
+        ));
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate")
+            .no_bc()
+            .ku(vec![KeyUsagePurpose::KeyCertSign])
+            .signed_by(&r);
+        let l = leaf("client").signed_by(&i);
+        v.push(sc(
+            "intermediate without basicConstraints",
+            l,
+            vec![i],
+            vec![r],
+            vec![(79, 1)],
+        ));
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate").signed_by(&r);
+        let l = leaf("client").signed_by(&i);
+        v.push(sc(
+            "client sends leaf, intermediate and root",
+            l,
+            vec![i, r.clone_cert()],
+            vec![r],
+            vec![],
+        ));
+    }
     // OpenSSL trust settings (TRUSTED CERTIFICATE) in the store.
     const SERVER_AUTH: &str = "1.3.6.1.5.5.7.3.1";
     const CLIENT_AUTH: &str = "1.3.6.1.5.5.7.3.2";
@@ -713,6 +889,57 @@ pub fn scenarios() -> Vec<Scenario> {
             l,
             vec![],
             vec![anchor],
+            vec![],
+        ));
+    }
+    // CA rollover: several store certificates with the same name.
+    {
+        let old = ca("Root CA")
+            .validity(AT - 4000 * DAY, AT - DAY)
+            .self_signed();
+        let renewed = ca("Root CA").self_signed_same_key(&old);
+        let l = leaf("client").signed_by(&renewed);
+        v.push(sc(
+            "expired root and its renewal with the same key",
+            l,
+            vec![],
+            vec![old, renewed],
+            vec![],
+        ));
+    }
+    {
+        let old = ca("Root CA").self_signed();
+        let new = ca("Root CA").self_signed();
+        let l = leaf("client").signed_by(&new);
+        v.push(sc(
+            "two roots with one name, leaf has an AKID",
+            l,
+            vec![],
+            vec![old, new],
+            vec![],
+        ));
+    }
+    {
+        let old = ca("Root CA").self_signed();
+        let new = ca("Root CA").self_signed();
+        let l = leaf("client").no_aki().signed_by(&new);
+        v.push(sc(
+            "two roots with one name, leaf without AKID: the first wins",
+            l,
+            vec![],
+            vec![old, new],
+            vec![(7, 0)],
+        ));
+    }
+    {
+        let old = ca("Root CA").self_signed();
+        let new = ca("Root CA").self_signed();
+        let l = leaf("client").no_aki().signed_by(&new);
+        v.push(sc(
+            "two roots with one name, leaf without AKID, right one first",
+            l,
+            vec![],
+            vec![new, old],
             vec![],
         ));
     }
@@ -828,6 +1055,98 @@ pub fn scenarios() -> Vec<Scenario> {
         s.crls = crls;
         s.crl_check = true;
         v.push(s);
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate").signed_by(&r);
+        let l = leaf("client").signed_by(&i);
+        let crls = vec![
+            fresh_crl(&r, &[]),
+            idp_crl(&i, "http://crl.example/int.crl", None),
+        ];
+        let mut s = sc(
+            "CRL with a distribution point the certificate does not name",
+            l,
+            vec![i],
+            vec![r],
+            vec![(44, 0), (3, 0)],
+        );
+        s.crls = crls;
+        s.crl_check = true;
+        v.push(s);
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate").signed_by(&r);
+        let l = leaf("client")
+            .crldp("http://crl.example/int.crl")
+            .signed_by(&i);
+        let crls = vec![
+            fresh_crl(&r, &[]),
+            idp_crl(&i, "http://crl.example/int.crl", None),
+        ];
+        let mut s = sc(
+            "CRL distribution point matches the certificate's",
+            l,
+            vec![i],
+            vec![r],
+            vec![],
+        );
+        s.crls = crls;
+        s.crl_check = true;
+        v.push(s);
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate").signed_by(&r);
+        let l = leaf("client")
+            .crldp("http://crl.example/int.crl")
+            .signed_by(&i);
+        let crls = vec![
+            fresh_crl(&r, &[]),
+            idp_crl(
+                &i,
+                "http://crl.example/int.crl",
+                Some(rcgen::CrlScope::CaCertsOnly),
+            ),
+        ];
+        let mut s = sc(
+            "CRL for CA certificates only, used for a client certificate",
+            l,
+            vec![i],
+            vec![r],
+            vec![(44, 0), (3, 0)],
+        );
+        s.crls = crls;
+        s.crl_check = true;
+        v.push(s);
+    }
+    {
+        let r = root();
+        let i = ca("Intermediate").signed_by(&r);
+        let l = leaf("client").signed_by(&i);
+        let crls = vec![fresh_crl(&r, &[]), crl(&i, &[], AT - 7 * DAY, AT)];
+        let mut s = sc(
+            "CRL nextUpdate exactly at the verification time",
+            l,
+            vec![i],
+            vec![r],
+            vec![(12, 0)],
+        );
+        s.crls = crls;
+        s.crl_check = true;
+        v.push(s);
+    }
+    {
+        let r = root();
+        let l = leaf("client").validity(AT - DAY, AT).signed_by(&r);
+        v.push(sc(
+            "notAfter exactly at the verification time",
+            l,
+            vec![],
+            vec![r],
+            vec![(10, 0)],
+        ));
     }
     {
         let r = root();

@@ -58,6 +58,15 @@ fn nginx_reports_the_last_error() {
         r.nginx_verify_value(),
         "FAILED:unable to verify the first certificate"
     );
+    assert_eq!(
+        r.nginx_error_log_message().as_deref(),
+        Some("client SSL certificate verify error: (21:unable to verify the first certificate)")
+    );
+    assert!(r.final_error().unwrap().code.tolerated_by_optional_no_ca());
+    let r = run(&find(
+        "only the intermediate is in the store (no partial chains)",
+    ));
+    assert!(!r.final_error().unwrap().code.tolerated_by_optional_no_ca());
     let r = run(&find("revoked and expired: revocation first, expiry last"));
     assert_eq!(r.nginx_verify_value(), "FAILED:certificate has expired");
     let r = run(&find("ok, one intermediate sent, depth 1"));
@@ -159,5 +168,46 @@ fn trust_store_from_files_as_nginx_loads_them() {
     assert_eq!(
         verify_client(&chain, &store, params).nginx_verify_value(),
         "FAILED:certificate revoked"
+    );
+}
+
+#[test]
+fn store_certificates_issuing_each_other_do_not_loop() {
+    // Two CAs that cross-sign each other (same names and keys, no self-signed root).
+    let a = ca("CA A").self_signed();
+    let b = ca("CA B").signed_by(&a);
+    let a_by_b = Cert {
+        params: a.params.clone(),
+        key: rcgen::KeyPair::from_pem(&a.key.serialize_pem()).unwrap(),
+        der: vec![],
+        pem: String::new(),
+    };
+    let a_by_b = {
+        let c = a_by_b.params.signed_by(&a_by_b.key, &b.issuer()).unwrap();
+        Cert {
+            der: c.der().to_vec(),
+            pem: c.pem(),
+            ..a_by_b
+        }
+    };
+    let l = leaf("client").signed_by(&b);
+    let s = Scenario {
+        name: "cycle",
+        leaf: l,
+        sent: vec![],
+        store: vec![b, a_by_b],
+        crls: vec![],
+        crl_check: false,
+        depth: u32::MAX,
+        expect: vec![],
+    };
+    let r = run(&s);
+    assert!(!r.anchored);
+    // Cut once longer than all the material (3 certificates) + 1.
+    assert!(r.chain.len() <= 5, "{}", r.chain.len());
+    assert!(
+        r.errors.iter().any(|e| e.code.code() == 22),
+        "{:?}",
+        r.errors
     );
 }

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use sha1::{Digest, Sha1};
 use x509_parser::certificate::X509Certificate;
-use x509_parser::extensions::{GeneralName, ParsedExtension};
+use x509_parser::extensions::{DistributionPointName, GeneralName, ParsedExtension};
 use x509_parser::prelude::FromDer;
 use x509_parser::revocation_list::CertificateRevocationList;
 
@@ -126,6 +126,74 @@ pub struct AuthorityKeyId {
     pub serial: Option<String>,
 }
 
+/// The name of a CRL distribution point, as OpenSSL compares them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum DpName {
+    /// fullName: general names (`URI:http://...`, `DirName:...`).
+    Full(Vec<String>),
+    /// nameRelativeToCRLIssuer.
+    Relative,
+}
+
+/// A general name as `openssl x509 -text` prints it.
+fn general_name(g: &GeneralName<'_>) -> String {
+    match g {
+        GeneralName::DNSName(s) => format!("DNS:{s}"),
+        GeneralName::RFC822Name(s) => format!("email:{s}"),
+        GeneralName::URI(s) => format!("URI:{s}"),
+        GeneralName::IPAddress(b) => match b.len() {
+            4 => format!("IP Address:{}.{}.{}.{}", b[0], b[1], b[2], b[3]),
+            16 => {
+                let words: Vec<String> = b
+                    .chunks_exact(2)
+                    .map(|c| format!("{:X}", u16::from_be_bytes([c[0], c[1]])))
+                    .collect();
+                format!("IP Address:{}", words.join(":"))
+            }
+            _ => "IP Address:<invalid>".to_owned(),
+        },
+        GeneralName::DirectoryName(n) => format!("DirName:{}", name::rfc2253(n)),
+        other => other.to_string(),
+    }
+}
+
+fn dp_name(n: &DistributionPointName<'_>) -> DpName {
+    match n {
+        DistributionPointName::FullName(names) => {
+            DpName::Full(names.iter().map(|g| g.to_string()).collect())
+        }
+        DistributionPointName::NameRelativeToCRLIssuer(_) => DpName::Relative,
+    }
+}
+
+/// One cRLDistributionPoints entry of a certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DistributionPoint {
+    pub name: Option<DpName>,
+    pub has_reasons: bool,
+    /// cRLIssuer directory names; `None` when the field is absent.
+    #[serde(skip)]
+    pub crl_issuers: Option<Vec<CanonicalName>>,
+}
+
+/// A CRL's issuingDistributionPoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IssuingDistributionPoint {
+    pub name: Option<DpName>,
+    pub only_user: bool,
+    pub only_ca: bool,
+    pub only_attr: bool,
+    pub indirect: bool,
+    pub has_reasons: bool,
+}
+
+impl IssuingDistributionPoint {
+    /// OpenSSL's `IDP_INVALID`: more than one of onlyUser/onlyCA/onlyAttr.
+    pub fn is_invalid(&self) -> bool {
+        u8::from(self.only_user) + u8::from(self.only_ca) + u8::from(self.only_attr) > 1
+    }
+}
+
 /// A certificate, as nginx's variables and `openssl x509 -text` show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CertInfo {
@@ -164,6 +232,10 @@ pub struct CertInfo {
     pub signature_key_kind: KeyKind,
     /// Dotted OIDs of critical extensions OpenSSL does not handle.
     pub unhandled_critical: Vec<String>,
+    /// cRLDistributionPoints.
+    pub crl_distribution_points: Vec<DistributionPoint>,
+    /// subjectAltName entries as OpenSSL prints them (`DNS:a.example`, `email:...`).
+    pub subject_alt_names: Vec<String>,
     /// Subject and issuer in the canonical form used for chain building.
     #[serde(skip)]
     pub subject_canonical: CanonicalName,
@@ -283,6 +355,8 @@ impl CertInfo {
         let mut key_usage = None;
         let mut eku = None;
         let mut unhandled_critical = Vec::new();
+        let mut crl_distribution_points = Vec::new();
+        let mut subject_alt_names = Vec::new();
         for ext in cert.extensions() {
             let oid = ext.oid.to_id_string();
             if ext.critical && !SUPPORTED_CRITICAL.contains(&oid.as_str()) {
@@ -299,6 +373,28 @@ impl CertInfo {
                     })
                 }
                 ParsedExtension::KeyUsage(k) => key_usage = Some(k.flags),
+                ParsedExtension::SubjectAlternativeName(san) => {
+                    subject_alt_names = san.general_names.iter().map(general_name).collect();
+                }
+                ParsedExtension::CRLDistributionPoints(points) => {
+                    crl_distribution_points = points
+                        .points
+                        .iter()
+                        .map(|p| DistributionPoint {
+                            name: p.distribution_point.as_ref().map(dp_name),
+                            has_reasons: p.reasons.is_some(),
+                            crl_issuers: p.crl_issuer.as_ref().map(|names| {
+                                names
+                                    .iter()
+                                    .filter_map(|g| match g {
+                                        GeneralName::DirectoryName(n) => Some(name::canonical(n)),
+                                        _ => None,
+                                    })
+                                    .collect()
+                            }),
+                        })
+                        .collect();
+                }
                 ParsedExtension::ExtendedKeyUsage(e) => {
                     let mut names = Vec::new();
                     for (flag, n) in [
@@ -368,6 +464,8 @@ impl CertInfo {
             key_bits,
             signature_key_kind,
             unhandled_critical,
+            crl_distribution_points,
+            subject_alt_names,
             subject_canonical,
             issuer_canonical,
             serial_bytes: magnitude(cert.raw_serial()),
@@ -433,8 +531,8 @@ pub struct CrlInfo {
     pub authority_key_id: Option<AuthorityKeyId>,
     /// A delta CRL (has deltaCRLIndicator): OpenSSL ignores it as a base CRL.
     pub is_delta: bool,
-    /// Has an issuingDistributionPoint extension.
-    pub has_idp: bool,
+    /// issuingDistributionPoint.
+    pub idp: Option<IssuingDistributionPoint>,
     /// A critical CRL (or entry) extension OpenSSL does not handle.
     pub unhandled_critical: bool,
     pub sha1_fingerprint: String,
@@ -449,7 +547,7 @@ impl CrlInfo {
             .map_err(|e| ParseError(format!("bad CRL: {e}")))?;
         let mut aki = None;
         let mut is_delta = false;
-        let mut has_idp = false;
+        let mut idp = None;
         let mut unhandled_critical = false;
         for ext in crl.extensions() {
             let oid = ext.oid.to_id_string();
@@ -460,7 +558,18 @@ impl CrlInfo {
                     }
                 }
                 "2.5.29.27" => is_delta = true,
-                "2.5.29.28" => has_idp = true,
+                "2.5.29.28" => {
+                    if let ParsedExtension::IssuingDistributionPoint(i) = ext.parsed_extension() {
+                        idp = Some(IssuingDistributionPoint {
+                            name: i.distribution_point.as_ref().map(dp_name),
+                            only_user: i.only_contains_user_certs,
+                            only_ca: i.only_contains_ca_certs,
+                            only_attr: i.only_contains_attribute_certs,
+                            indirect: i.indirect_crl,
+                            has_reasons: i.only_some_reasons.is_some(),
+                        });
+                    }
+                }
                 _ => {
                     if ext.critical {
                         unhandled_critical = true;
@@ -496,7 +605,7 @@ impl CrlInfo {
             revoked,
             authority_key_id: aki,
             is_delta,
-            has_idp,
+            idp,
             unhandled_critical,
             sha1_fingerprint: hex::encode(Sha1::digest(der)),
             issuer_canonical: name::canonical(crl.issuer()),

@@ -6,6 +6,13 @@
 //! block is corrupt. [`load_bundle`] reads a file the same way, keeps where each
 //! certificate came from (line of its BEGIN line, position in the file), and also reads
 //! DER so a finding can say "this is DER, nginx wants PEM".
+//!
+//! What nginx 1.22 does with these files (measured, `docs/nginx-behaviour.md` §4):
+//! `ssl_client_certificate` is read twice, by `SSL_CTX_load_verify_locations()` (certs
+//! and CRLs) and by `SSL_load_client_CA_file()` (the CA names sent to clients), which
+//! wants `BEGIN CERTIFICATE` blocks: a `TRUSTED CERTIFICATE` there fails `nginx -t`
+//! ([`Certificate::aux_trust`] tells). Missing, empty, directory, key-only and non-PEM
+//! files are fatal. Certificates in an `ssl_crl` file become trust anchors.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -37,11 +44,12 @@ pub struct Origin {
     pub line: Option<usize>,
 }
 
-impl std::fmt::Display for Origin {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl Origin {
+    /// `ca.pem:37, certificate #3` (`what` names the kind of object).
+    pub fn describe(&self, what: &str) -> String {
         match self.line {
-            Some(line) => write!(f, "{}:{}, #{}", self.path.display(), line, self.index),
-            None => write!(f, "{}, #{}", self.path.display(), self.index),
+            Some(line) => format!("{}:{line}, {what} #{}", self.path.display(), self.index),
+            None => format!("{}, {what} #{}", self.path.display(), self.index),
         }
     }
 }
@@ -90,6 +98,11 @@ impl AuxTrust {
 }
 
 impl Certificate {
+    /// Where it came from: `ca.pem:37, certificate #3`.
+    pub fn location(&self) -> String {
+        self.origin.describe("certificate")
+    }
+
     /// Reads DER bytes that came from no file (tests, network).
     pub fn from_der(der: Vec<u8>, origin: Origin) -> Result<Certificate, super::info::ParseError> {
         let info = CertInfo::from_der(&der)?;
@@ -111,6 +124,11 @@ pub struct Crl {
 }
 
 impl Crl {
+    /// Where it came from: `crl.pem:12, CRL #2`.
+    pub fn location(&self) -> String {
+        self.origin.describe("CRL")
+    }
+
     pub fn from_der(der: Vec<u8>, origin: Origin) -> Result<Crl, super::info::ParseError> {
         let info = CrlInfo::from_der(&der)?;
         Ok(Crl { der, origin, info })

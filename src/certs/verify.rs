@@ -54,6 +54,7 @@ pub enum VerifyErrorCode {
     UnableToVerifyLeafSignature = 21,
     CertChainTooLong = 22,
     CertRevoked = 23,
+    CertUntrusted = 27,
     CertRejected = 28,
     PathLengthExceeded = 25,
     InvalidPurpose = 26,
@@ -92,6 +93,7 @@ impl VerifyErrorCode {
             UnableToVerifyLeafSignature => "unable to verify the first certificate",
             CertChainTooLong => "certificate chain too long",
             CertRevoked => "certificate revoked",
+            CertUntrusted => "certificate not trusted",
             CertRejected => "certificate rejected",
             PathLengthExceeded => "path length constraint exceeded",
             InvalidPurpose => "unsuitable certificate purpose",
@@ -103,6 +105,23 @@ impl VerifyErrorCode {
             DifferentCrlScope => "different CRL scope",
             InvalidCa => "invalid CA certificate",
         }
+    }
+}
+
+impl VerifyErrorCode {
+    /// Errors `ssl_verify_client optional_no_ca` lets through (nginx's
+    /// `ngx_ssl_verify_error_optional()`): the request is served with
+    /// `$ssl_client_verify` = `FAILED:...` when one of these is the final error.
+    pub fn tolerated_by_optional_no_ca(self) -> bool {
+        use VerifyErrorCode::*;
+        matches!(
+            self,
+            DepthZeroSelfSignedCert
+                | SelfSignedCertInChain
+                | UnableToGetIssuerCertLocally
+                | UnableToVerifyLeafSignature
+                | CertUntrusted
+        )
     }
 }
 
@@ -191,6 +210,19 @@ impl VerifyResult {
     /// The error nginx reports: the last one raised.
     pub fn final_error(&self) -> Option<&VerifyError> {
         self.errors.last()
+    }
+
+    /// nginx's `[info]` error-log message for a rejected certificate, e.g.
+    /// `client SSL certificate verify error: (21:unable to verify the first certificate)`
+    /// (nginx appends ` while reading client request headers, client: ...`).
+    pub fn nginx_error_log_message(&self) -> Option<String> {
+        self.final_error().map(|e| {
+            format!(
+                "client SSL certificate verify error: ({}:{})",
+                e.code.code(),
+                e.code.as_str()
+            )
+        })
     }
 
     /// `$ssl_client_verify` for this certificate: `SUCCESS` or `FAILED:<reason>`.
@@ -407,9 +439,15 @@ impl<'a> Ctx<'a> {
     }
 
     fn build_chain(&mut self) -> bool {
+        // The chain is never extended past depth + 1 certificates. Store certificates
+        // are not de-duplicated (neither are they in OpenSSL), so certificates issuing
+        // each other could grow it until then: a chain longer than all the material
+        // given must repeat itself, and is cut there (reported as too long, as
+        // OpenSSL would once it reached the depth limit).
+        let material = self.input.untrusted.len() + self.input.trusted.len() + 1;
         let max_depth = usize::try_from(self.params.depth)
-            .unwrap_or(usize::MAX / 2)
-            .min(usize::MAX / 2)
+            .unwrap_or(usize::MAX)
+            .min(material)
             + 1;
         // nginx passes the whole peer chain, leaf included, as the untrusted stack.
         let mut pool: Vec<(usize, &'a Certificate)> = Vec::new();
@@ -566,9 +604,9 @@ impl<'a> Ctx<'a> {
         v
     }
 
-    /// `get_crl_score()`: 0 = unusable; else bits as in OpenSSL, and the chain index
-    /// of the CRL's issuer.
-    fn crl_score(&self, crl: &Crl, i: usize) -> (u32, usize) {
+    /// `get_crl_score()`: 0 = unusable; else bits as in OpenSSL, the chain index of the
+    /// CRL's issuer, and whether the CRL covers all revocation reasons.
+    fn crl_score(&self, crl: &Crl, i: usize) -> (u32, usize, bool) {
         const NOCRITICAL: u32 = 0x100;
         const SCOPE: u32 = 0x080;
         const TIME: u32 = 0x040;
@@ -578,7 +616,17 @@ impl<'a> Ctx<'a> {
         const SAME_PATH: u32 = 0x008;
         let x = &self.chain[i].cert.info;
         if crl.info.is_delta || crl.info.issuer_canonical != x.issuer_canonical {
-            return (0, 0);
+            return (0, 0, false);
+        }
+        // Without X509_V_FLAG_EXTENDED_CRL_SUPPORT (nginx never sets it), indirect CRLs
+        // and CRLs for some reasons only are ignored; so are invalid IDPs.
+        if crl
+            .info
+            .idp
+            .as_ref()
+            .is_some_and(|p| p.is_invalid() || p.indirect || p.has_reasons)
+        {
+            return (0, 0, false);
         }
         let mut score = ISSUER_NAME;
         if !crl.info.unhandled_critical {
@@ -607,12 +655,16 @@ impl<'a> Ctx<'a> {
             score |= AKID | SAME_PATH;
             j
         } else {
-            return (0, 0);
+            return (0, 0, false);
         };
-        if !crl.info.has_idp {
-            score |= SCOPE;
-        }
-        (score, issuer_idx)
+        let all_reasons = match crl_in_scope(x, &crl.info) {
+            Some(all) => {
+                score |= SCOPE;
+                all
+            }
+            None => false,
+        };
+        (score, issuer_idx, all_reasons)
     }
 
     fn check_revocation(&mut self) {
@@ -621,23 +673,23 @@ impl<'a> Ctx<'a> {
             // OpenSSL 3.0 checks every certificate, the self-signed root included
             // (it needs a CRL from itself); later versions skip self-signed ones.
             let cert = self.chain[i].cert;
-            let mut best: Option<(&Crl, u32, usize)> = None;
+            let mut best: Option<(&Crl, u32, usize, bool)> = None;
             for crl in crls {
-                let (score, issuer) = self.crl_score(crl, i);
+                let (score, issuer, all) = self.crl_score(crl, i);
                 if score == 0 {
                     continue;
                 }
                 match best {
-                    Some((_, bs, _)) if score < bs => continue,
-                    Some((b, bs, _))
+                    Some((_, bs, _, _)) if score < bs => continue,
+                    Some((b, bs, _, _))
                         if score == bs && crl.info.this_update <= b.info.this_update =>
                     {
                         continue;
                     }
-                    _ => best = Some((crl, score, issuer)),
+                    _ => best = Some((crl, score, issuer, all)),
                 }
             }
-            let Some((crl, score, issuer_idx)) = best else {
+            let Some((crl, score, issuer_idx, all_reasons)) = best else {
                 self.error(VerifyErrorCode::UnableToGetCrl, i, cert);
                 continue;
             };
@@ -656,7 +708,7 @@ impl<'a> Ctx<'a> {
             match crl_signature(crl, issuer) {
                 Ok(true) => {}
                 Ok(false) => self.error(VerifyErrorCode::CrlSignatureFailure, i, cert),
-                Err(note) => self.notes.push(format!("{}: {note}", crl.origin)),
+                Err(note) => self.notes.push(format!("{}: {note}", crl.location())),
             }
             if crl.info.unhandled_critical {
                 self.error(VerifyErrorCode::UnhandledCriticalCrlExtension, i, cert);
@@ -668,6 +720,12 @@ impl<'a> Ctx<'a> {
                 .any(|r| r.serial_bytes == cert.info.serial_bytes && r.reason != Some(8))
             {
                 self.error(VerifyErrorCode::CertRevoked, i, cert);
+            }
+            // check_cert_crl() loops until all revocation reasons are covered; a CRL out
+            // of scope (or for some reasons only) covers none (or not all), and no other
+            // CRL adds any: "unable to get certificate CRL".
+            if !all_reasons {
+                self.error(VerifyErrorCode::UnableToGetCrl, i, cert);
             }
         }
     }
@@ -700,7 +758,7 @@ impl<'a> Ctx<'a> {
                 match cert_signature(subject, issuer) {
                     Ok(true) => {}
                     Ok(false) => self.error(VerifyErrorCode::CertSignatureFailure, n, subject),
-                    Err(note) => self.notes.push(format!("{}: {note}", subject.origin)),
+                    Err(note) => self.notes.push(format!("{}: {note}", subject.location())),
                 }
             }
             for code in time_errors(&subject.info, t) {
@@ -716,6 +774,39 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// `crl_crldp_check()`: is the certificate within the CRL's scope? `Some(true)` when the
+/// CRL covers every revocation reason for it, `Some(false)` when the matching
+/// distribution point of the certificate lists only some reasons.
+fn crl_in_scope(x: &CertInfo, crl: &super::info::CrlInfo) -> Option<bool> {
+    use super::info::DpName;
+    if let Some(idp) = &crl.idp {
+        if idp.only_attr {
+            return None;
+        }
+        if (x.is_ca() && idp.only_user) || (!x.is_ca() && idp.only_ca) {
+            return None;
+        }
+    }
+    // idp_check_dp(): absent names match anything; two full names match when they
+    // share a general name; relative names are compared as never matching here.
+    let names_match = |a: &Option<DpName>, b: &Option<DpName>| match (a, b) {
+        (None, _) | (_, None) => true,
+        (Some(DpName::Full(a)), Some(DpName::Full(b))) => a.iter().any(|n| b.contains(n)),
+        _ => false,
+    };
+    let idp_name = crl.idp.as_ref().and_then(|p| p.name.clone());
+    for dp in &x.crl_distribution_points {
+        let issuer_ok = match &dp.crl_issuers {
+            None => true,
+            Some(names) => names.contains(&crl.issuer_canonical),
+        };
+        if issuer_ok && (crl.idp.is_none() || names_match(&dp.name, &idp_name)) {
+            return Some(!dp.has_reasons);
+        }
+    }
+    idp_name.is_none().then_some(true)
+}
+
 fn signature_result(r: Result<(), X509Error>) -> Result<bool, String> {
     match r {
         Ok(()) => Ok(true),
@@ -724,13 +815,27 @@ fn signature_result(r: Result<(), X509Error>) -> Result<bool, String> {
     }
 }
 
+/// ring (behind x509-parser) refuses RSA keys below 2048 bits with the same error as a
+/// bad signature; OpenSSL checks them (its security level may reject them instead).
+fn checkable_key(issuer: &Certificate) -> Result<(), String> {
+    if issuer.info.key_kind == super::info::KeyKind::Rsa && issuer.info.key_bits < 2048 {
+        return Err(format!(
+            "signature not checked by the model: {}-bit RSA key of {}",
+            issuer.info.key_bits, issuer.info.subject
+        ));
+    }
+    Ok(())
+}
+
 fn cert_signature(subject: &Certificate, issuer: &Certificate) -> Result<bool, String> {
+    checkable_key(issuer)?;
     let (_, s) = X509Certificate::from_der(&subject.der).map_err(|e| e.to_string())?;
     let (_, i) = X509Certificate::from_der(&issuer.der).map_err(|e| e.to_string())?;
     signature_result(s.verify_signature(Some(i.public_key())))
 }
 
 fn crl_signature(crl: &Crl, issuer: &Certificate) -> Result<bool, String> {
+    checkable_key(issuer)?;
     let (_, c) = CertificateRevocationList::from_der(&crl.der).map_err(|e| e.to_string())?;
     let (_, i) = X509Certificate::from_der(&issuer.der).map_err(|e| e.to_string())?;
     signature_result(c.verify_signature(i.public_key()))
