@@ -182,6 +182,8 @@ pub struct Model<'a> {
     pub maps: Vec<&'a Directive>,
     /// Every directive of the configuration, for rules that search by name.
     pub all: Vec<&'a Directive>,
+    /// The directives directly in `http {}` (or a site fragment's top level).
+    pub http_level: Vec<&'a Directive>,
 }
 
 /// Whether the directive sits directly in `http {}` / `stream {}` (or at the top of a
@@ -271,6 +273,7 @@ impl<'a> Model<'a> {
         let mut log_formats = BTreeMap::new();
         let mut maps = Vec::new();
         let mut all = Vec::new();
+        let mut http_level = Vec::new();
         // The servers being read, by the span of their block (innermost last).
         let mut open: Vec<(Span, usize)> = Vec::new();
         config.walk(&mut |v| {
@@ -318,6 +321,9 @@ impl<'a> Model<'a> {
                 }
             }
             if let Some(protocol) = level(v) {
+                if protocol == Protocol::Http {
+                    http_level.push(d);
+                }
                 let name = d.name.as_str();
                 if d.is("server") && d.block.is_some() {
                     open.retain(|(s, _)| v.parents.iter().any(|p| p.span == *s));
@@ -398,6 +404,7 @@ impl<'a> Model<'a> {
             log_formats,
             maps,
             all,
+            http_level,
         }
     }
 

@@ -218,8 +218,6 @@ pub struct CertInfo {
     pub extended_key_usage: Option<ExtendedKeyUsage>,
     /// Subject and issuer names are equal.
     pub self_issued: bool,
-    /// Self-issued and the signature verifies with the certificate's own key.
-    pub self_signed: bool,
     /// OpenSSL's `EXFLAG_SS`: self-issued, AKID (if any) matches the SKID, and the
     /// signature algorithm fits the key. Chain building uses this, not the signature.
     pub openssl_self_signed: bool,
@@ -438,7 +436,6 @@ impl CertInfo {
             )
         });
         let openssl_self_signed = self_issued && akid_ok && key_kind == signature_key_kind;
-        let self_signed = self_issued && cert.verify_signature(None).is_ok();
         let nb = cert.validity().not_before.timestamp();
         let na = cert.validity().not_after.timestamp();
         CertInfo {
@@ -456,7 +453,6 @@ impl CertInfo {
             key_usage,
             extended_key_usage: eku,
             self_issued,
-            self_signed,
             openssl_self_signed,
             sha1_fingerprint: hex::encode(Sha1::digest(der)),
             der_len: der.len(),

@@ -305,7 +305,7 @@ fn ssl_client_trust(cert: &Certificate, no_ss_compat: bool) -> Trust {
 }
 
 /// `ossl_x509_likely_issued()`: name, AKID and key type fit; no signature check.
-fn likely_issued(issuer: &CertInfo, subject: &CertInfo) -> bool {
+pub fn likely_issued(issuer: &CertInfo, subject: &CertInfo) -> bool {
     issuer.subject_canonical == subject.issuer_canonical
         && subject.authority_key_id.as_ref().is_none_or(|a| {
             check_akid(

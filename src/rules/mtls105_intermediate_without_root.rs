@@ -56,7 +56,7 @@ impl Rule for Rule105 {
                     continue;
                 };
                 for c in &bundle.certificates {
-                    if !c.info.is_ca() || c.info.self_signed {
+                    if !c.info.is_ca() || c.info.openssl_self_signed {
                         continue;
                     }
                     let (chain, rooted) = chain_to_root(c, &store);

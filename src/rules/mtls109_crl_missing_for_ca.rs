@@ -27,7 +27,7 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl_crl>
 //! - docs/nginx-behaviour.md (CRLs: a CRL for every CA, root included)
 
-use super::support::crl_signed_by;
+use super::support::crl_for;
 use super::{Context, Finding, Location, Rule, RuleInfo};
 
 pub struct Rule109;
@@ -54,7 +54,7 @@ impl Rule for Rule109 {
             }
             let crls = cx.files.crls(cx.model, s);
             for ca in cx.files.trust_store(cx.model, s) {
-                if !ca.info.is_ca() || crls.iter().any(|crl| crl_signed_by(crl, ca)) {
+                if !ca.info.is_ca() || crls.iter().any(|crl| crl_for(crl, ca)) {
                     continue;
                 }
                 out.push(
@@ -63,7 +63,7 @@ impl Rule for Rule109 {
                         Location::Span(setting.span()),
                         format!(
                             "no CRL for CA {} ({}): with ssl_crl set, client chains through it are rejected with FAILED:unable to get certificate CRL",
-                            ca.info.subject, ca.origin
+                            ca.info.subject, ca.location()
                         ),
                     )
                     .label("CRL file without that CA's CRL")

@@ -122,9 +122,9 @@ impl Rule for Rule111 {
             }
         }
         // 2. proxy_pass locations that let the client's header through.
-        let http_headers: Vec<&Directive> = cx
+        let http_level: Vec<&Directive> = cx
             .model
-            .all
+            .http_level
             .iter()
             .copied()
             .filter(|d| d.is("proxy_set_header"))
@@ -136,17 +136,6 @@ impl Rule for Rule111 {
             let Some(block) = &s.block.block else {
                 continue;
             };
-            // http-level proxy_set_header: those not inside any server.
-            let http_level: Vec<&Directive> = http_headers
-                .iter()
-                .copied()
-                .filter(|d| {
-                    !cx.model
-                        .servers
-                        .iter()
-                        .any(|sv| sv.inner.iter().any(|x| std::ptr::eq(*x, *d)))
-                })
-                .collect();
             let mut passes = Vec::new();
             walk(cx.config, &block.directives, &http_level, &mut passes);
             let cert_header = |hs: &[&Directive]| -> Option<String> {

@@ -77,7 +77,7 @@ impl Rule for Rule201 {
                         format!(
                             "CA {} ({}) {when}: client certificates issued under it {} {effect}",
                             c.info.subject,
-                            c.origin,
+                            c.location(),
                             if severity == super::Severity::Error { "are rejected with" } else { "will then be rejected with" }
                         ),
                     )

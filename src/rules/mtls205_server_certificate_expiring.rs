@@ -65,7 +65,7 @@ impl Rule for Rule205 {
                     let mut f = Finding::new(
                         &INFO,
                         Location::Span(setting.span()),
-                        format!("{what} {} ({}) {when}", c.info.subject, c.origin),
+                        format!("{what} {} ({}) {when}", c.info.subject, c.location()),
                     )
                     .label("certificate file")
                     .help("renew the certificate and reload nginx (nginx -s reload)");
