@@ -25,6 +25,13 @@ pub enum Command {
     Lint(LintArgs),
     /// Print the parsed configuration as crossplane-compatible JSON.
     Parse(ParseArgs),
+    /// List every rule.
+    Rules,
+    /// Print a rule's documentation (e.g. `rule MTLS101` or `rule verify-depth-too-small`).
+    Rule {
+        /// The rule's code or name.
+        code: String,
+    },
 }
 
 #[derive(Args, Debug, Clone)]

@@ -73,6 +73,8 @@ pub fn run(cli: Cli) -> u8 {
     let result = match cli.command {
         Some(Command::Parse(args)) => run_parse(&args),
         Some(Command::Lint(args)) => report::run_lint(&args),
+        Some(Command::Rules) => print_rules(),
+        Some(Command::Rule { code }) => print_rule(&code),
         None => report::run_lint(&cli.lint),
     };
     match result {
@@ -107,4 +109,63 @@ fn run_parse(args: &cli::ParseArgs) -> Result<u8, Error> {
     // The process ends here: freeing a large tree piece by piece only costs time.
     std::mem::forget(config);
     Ok(code)
+}
+
+/// The rules table, as `nginx-mtls-lint rules` prints it.
+pub fn rules_table() -> String {
+    let mut out = String::from("| code | name | severity | what it finds |\n|---|---|---|---|\n");
+    for r in rules::registry() {
+        let i = r.info();
+        out.push_str(&format!(
+            "| [{}](#{}) | `{}` | {} | {} |\n",
+            i.code,
+            format!("{}-{}", i.code, i.name).to_ascii_lowercase(),
+            i.name,
+            i.severity.as_str(),
+            i.summary()
+        ));
+    }
+    out
+}
+
+/// The README's rules section: the table, then every rule's documentation.
+pub fn rules_markdown() -> String {
+    let mut out = rules_table();
+    for r in rules::registry() {
+        out.push('\n');
+        // Rule docs start at "# CODE name"; in the README they sit two levels lower.
+        for line in r.info().doc().lines() {
+            if line.starts_with('#') && !line.starts_with("#!") {
+                out.push_str("##");
+            }
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn print_rules() -> Result<u8, Error> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(rules_table().as_bytes())?;
+    Ok(exit::CLEAN)
+}
+
+fn print_rule(code: &str) -> Result<u8, Error> {
+    let wanted = code.to_ascii_uppercase();
+    let found = rules::registry()
+        .into_iter()
+        .find(|r| r.info().code == wanted || r.info().name == code);
+    match found {
+        Some(r) => {
+            std::io::stdout()
+                .lock()
+                .write_all(r.info().doc().as_bytes())?;
+            Ok(exit::CLEAN)
+        }
+        None => Err(Error::Input {
+            path: code.to_string(),
+            message: "no such rule (see `nginx-mtls-lint rules`)".into(),
+        }),
+    }
 }

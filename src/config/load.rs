@@ -197,6 +197,30 @@ pub fn os_error(e: &io::Error) -> String {
     }
 }
 
+/// Removes `.` and `dir/..` from a path without touching the file system (as the
+/// kernel would resolve it when no symbolic link is involved), for readable messages.
+pub fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) {
+                    out.pop();
+                } else {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
+}
+
 fn is_glob(path: &[u8]) -> bool {
     path.iter().any(|b| matches!(b, b'*' | b'?' | b'['))
 }
@@ -461,7 +485,7 @@ impl<F: Files> Loader<F> {
 
     fn resolve(&mut self, span: Span, pattern: &[u8]) -> Vec<FileId> {
         let text = String::from_utf8_lossy(pattern).into_owned();
-        let path = self.config.prefix.join(&text);
+        let path = normalize(&self.config.prefix.join(&text));
         if is_glob(pattern) {
             match self.fs.glob(&path) {
                 Ok(paths) => paths
@@ -681,6 +705,6 @@ impl Config {
     /// Resolves a path argument (certificate, CA file...) the way nginx does for files
     /// named in the configuration: relative to the configuration prefix.
     pub fn resolve_path(&self, value: &str) -> PathBuf {
-        self.prefix.join(value)
+        normalize(&self.prefix.join(value))
     }
 }
