@@ -46,6 +46,7 @@ pub fn parse(src: &[u8], file: FileId) -> Parse {
             head: None,
             directives: Vec::new(),
         }],
+        name: None,
         args: Vec::new(),
         errors,
     }
@@ -56,7 +57,8 @@ struct Parser<'a> {
     lx: Lexer<'a>,
     file: FileId,
     stack: Vec<Frame>,
-    /// The words of the statement being read (name first).
+    /// The name of the statement being read, and its arguments so far.
+    name: Option<Word>,
     args: Vec<Word>,
     errors: Vec<SyntaxError>,
 }
@@ -66,6 +68,12 @@ impl Parser<'_> {
         self.errors.push(SyntaxError { span, message });
     }
 
+    /// Drops the statement being read.
+    fn clear(&mut self) {
+        self.name = None;
+        self.args.clear();
+    }
+
     fn top(&mut self) -> &mut Frame {
         let last = self.stack.len() - 1;
         &mut self.stack[last]
@@ -73,12 +81,11 @@ impl Parser<'_> {
 
     /// Ends the statement in `args` with a terminator at `end`.
     fn finish_statement(&mut self, end: usize) {
-        let mut words = std::mem::take(&mut self.args).into_iter();
-        if let Some(name) = words.next() {
+        if let Some(name) = self.name.take() {
             let span = Span::new(self.file, name.span.start as usize, end);
             let d = Directive {
                 name,
-                args: words.collect(),
+                args: std::mem::take(&mut self.args),
                 span,
                 block: None,
             };
@@ -87,7 +94,7 @@ impl Parser<'_> {
     }
 
     fn open_block(&mut self, open: Span) {
-        if self.args.is_empty() {
+        if self.name.is_none() {
             self.error(open, "unexpected \"{\"".into());
             self.stack.push(Frame {
                 head: None,
@@ -95,14 +102,14 @@ impl Parser<'_> {
             });
             return;
         }
-        let mut words = std::mem::take(&mut self.args).into_iter();
-        let Some(name) = words.next() else { return };
+        let Some(name) = self.name.take() else { return };
+        let args = std::mem::take(&mut self.args);
         if !is_directive_name(&name.value) && name.quote == Quote::None {
             let message = format!("unknown directive \"{}\"", name.as_str());
             self.error(name.span, message);
         }
         self.stack.push(Frame {
-            head: Some((name, words.collect(), open)),
+            head: Some((name, args, open)),
             directives: Vec::new(),
         });
     }
@@ -139,7 +146,7 @@ impl Parser<'_> {
             }
             Err(e) => {
                 self.errors.push(e);
-                self.args.clear();
+                self.clear();
             }
         }
     }
@@ -157,34 +164,44 @@ impl Parser<'_> {
                 }
             };
             match token {
-                Token::Word(w) => self.args.push(w),
+                Token::Word(w) => {
+                    if self.name.is_none() {
+                        self.name = Some(w);
+                    } else {
+                        self.args.push(w);
+                    }
+                }
                 Token::Semi(s) => {
-                    if self.args.is_empty() {
+                    if self.name.is_none() {
                         self.error(s, "unexpected \";\"".into());
                     } else {
                         self.finish_statement(s.end as usize);
                     }
                 }
                 Token::Open(s) => {
-                    if self.args.first().is_some_and(|n| is_lua_block(&n.value)) {
+                    if self.name.as_ref().is_some_and(|n| is_lua_block(&n.value)) {
                         self.lua_block();
                     } else if self.stack.len() > MAX_DEPTH {
                         self.error(
                             s,
                             format!("blocks nested more than {MAX_DEPTH} levels deep; the rest of the file is skipped"),
                         );
-                        self.args.clear();
+                        self.clear();
                         self.lx.set_pos(self.lx.src().len());
                     } else {
                         self.open_block(s);
                     }
                 }
                 Token::Close(s) => {
-                    if !self.args.is_empty() {
+                    if self.name.is_some() {
                         self.error(s, "unexpected \"}\"".into());
                         // Keep the statement as if its `;` were there: most often it was
                         // simply forgotten.
-                        let end = self.args.last().map_or(s.start, |w| w.span.end);
+                        let end = self
+                            .args
+                            .last()
+                            .or(self.name.as_ref())
+                            .map_or(s.start, |w| w.span.end);
                         self.finish_statement(end as usize);
                     }
                     if self.stack.len() == 1 {
@@ -214,9 +231,9 @@ impl Parser<'_> {
     }
 
     fn eof(&mut self, s: Span) {
-        if !self.args.is_empty() {
+        if self.name.is_some() {
             self.error(s, "unexpected end of file, expecting \";\" or \"}\"".into());
-            self.args.clear();
+            self.clear();
         }
         // nginx stops at its first error; one message for the end of the file is enough.
         if self.stack.len() > 1 && self.errors.last().is_none_or(|e| e.span != s) {
@@ -230,7 +247,7 @@ impl Parser<'_> {
     /// After an error inside a statement: drop the statement and skip to its `;`, or to
     /// a `}` (which still closes its block). Returns false at the end of the file.
     fn recover(&mut self) -> bool {
-        self.args.clear();
+        self.clear();
         loop {
             match self.lx.next_token() {
                 Ok(Token::Semi(_)) => return true,
