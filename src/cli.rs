@@ -27,6 +27,13 @@ pub enum Command {
     Parse(ParseArgs),
     /// List every rule.
     Rules,
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff).
+    Man,
     /// Print a rule's documentation (e.g. `rule MTLS101` or `rule verify-depth-too-small`).
     Rule {
         /// The rule's code or name.
@@ -57,18 +64,50 @@ pub struct LintArgs {
     /// (`2027-01-01`, `2027-01-01T12:00:00Z` or unix seconds).
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub at: Option<i64>,
-    /// Expiry warning windows in days.
-    #[arg(long, value_name = "DAYS", value_delimiter = ',', default_values_t = [30u32, 15, 7])]
-    pub warn_days: Vec<u32>,
-    /// The nginx version to assume (behaviour changed in 1.27.2).
+    /// Expiry warning windows in days [default: 30,15,7].
+    #[arg(long, value_name = "DAYS", value_delimiter = ',')]
+    pub warn_days: Option<Vec<u32>>,
+    /// The nginx version to assume (behaviour changed in 1.27.2) [default: the newest].
     #[arg(long, value_name = "X.Y.Z", value_parser = parse_nginx_version)]
     pub nginx_version: Option<(u32, u32, u32)>,
-    /// Exit 1 when there are findings at or above this severity.
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    pub fail_on: FailOn,
+    /// Exit 1 when there are findings at or above this severity [default: error].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Only these rules: codes (MTLS104), families (MTLS1) or names; comma-separated.
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Leave out these rules: codes, families or names; comma-separated.
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Change a rule's severity, e.g. `MTLS113=warning` (repeatable).
+    #[arg(long = "severity", value_name = "RULE=LEVEL")]
+    pub severities: Vec<String>,
+    /// Settings file (default: the nearest `.nginx-mtls-lint.toml` above the linted path).
+    #[arg(long, value_name = "FILE")]
+    pub config_file: Option<PathBuf>,
+    /// Ignore every settings file.
+    #[arg(long, conflicts_with = "config_file")]
+    pub no_config_file: bool,
+    /// Colour: auto (on a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, value_enum, default_value_t = Colour::Auto)]
+    pub color: Colour,
+    /// Print findings only: no summary line.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Also print, on stderr, the files read and the settings in effect.
+    #[arg(long, short = 'v', conflicts_with = "quiet")]
+    pub verbose: bool,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Colour {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum FailOn {
     Error,
     Warning,
@@ -140,6 +179,10 @@ pub struct ParseArgs {
 pub enum Format {
     Human,
     Json,
+    /// SARIF 2.1.0, for code scanning (GitHub, GitLab, Azure DevOps).
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=...`), shown as annotations.
+    Github,
 }
 
 #[cfg(test)]

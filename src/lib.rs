@@ -7,6 +7,7 @@ pub mod config;
 pub mod model;
 pub mod report;
 pub mod rules;
+pub mod settings;
 
 use std::io::{Read, Write};
 
@@ -74,11 +75,25 @@ pub fn run(cli: Cli) -> u8 {
         Some(Command::Parse(args)) => run_parse(&args),
         Some(Command::Lint(args)) => report::run_lint(&args),
         Some(Command::Rules) => print_rules(),
+        Some(Command::Completions { shell }) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "nginx-mtls-lint", &mut std::io::stdout());
+            Ok(exit::CLEAN)
+        }
+        Some(Command::Man) => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cmd)
+                .render(&mut std::io::stdout())
+                .map(|_| exit::CLEAN)
+                .map_err(Error::Output)
+        }
         Some(Command::Rule { code }) => print_rule(&code),
         None => report::run_lint(&cli.lint),
     };
     match result {
         Ok(code) => code,
+        // A reader that stops early (`| head`) is not an error.
+        Err(Error::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::CLEAN,
         Err(e) => {
             eprintln!("nginx-mtls-lint: error: {e}");
             exit::ERROR

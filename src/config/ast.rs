@@ -122,4 +122,6 @@ pub struct SyntaxError {
 pub struct Parse {
     pub directives: Vec<Directive>,
     pub errors: Vec<SyntaxError>,
+    /// Every comment, `#` to the end of its line.
+    pub comments: Vec<Span>,
 }

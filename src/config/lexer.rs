@@ -37,8 +37,9 @@ pub enum Token {
     Eof(Span),
 }
 
-/// White space and comments, as many as there are.
-fn trivia(mut i: &[u8]) -> &[u8] {
+/// White space and comments, as many as there are; each comment's length is passed to
+/// `comment` with what remains from its `#`.
+fn trivia<'a>(mut i: &'a [u8], comment: &mut impl FnMut(&'a [u8], usize)) -> &'a [u8] {
     loop {
         let r: IResult<&[u8], &[u8]> = take_while1(is_space).parse(i);
         if let Ok((rest, _)) = r {
@@ -47,7 +48,8 @@ fn trivia(mut i: &[u8]) -> &[u8] {
         }
         if i.first() == Some(&b'#') {
             let r: IResult<&[u8], &[u8]> = take_till(|b| b == b'\n').parse(i);
-            if let Ok((rest, _)) = r {
+            if let Ok((rest, text)) = r {
+                comment(i, text.len());
                 i = rest;
                 continue;
             }
@@ -180,6 +182,8 @@ pub struct Lexer<'a> {
     src: &'a [u8],
     pos: usize,
     file: FileId,
+    /// The comments met so far (from `#` to the end of the line, LF excluded).
+    pub comments: Vec<Span>,
 }
 
 impl<'a> Lexer<'a> {
@@ -190,7 +194,12 @@ impl<'a> Lexer<'a> {
         } else {
             0
         };
-        Lexer { src, pos, file }
+        Lexer {
+            src,
+            pos,
+            file,
+            comments: Vec::new(),
+        }
     }
 
     pub fn pos(&self) -> usize {
@@ -212,7 +221,13 @@ impl<'a> Lexer<'a> {
     /// The next token. A syntax error inside a token is returned as `Err`, with the
     /// lexer already past the offending byte.
     pub fn next_token(&mut self) -> Result<Token, SyntaxError> {
-        let rest = trivia(&self.src[self.pos..]);
+        let len = self.src.len();
+        let file = self.file;
+        let comments = &mut self.comments;
+        let rest = trivia(&self.src[self.pos..], &mut |at: &[u8], n| {
+            let start = len - at.len();
+            comments.push(Span::new(file, start, start + n));
+        });
         let start = self.src.len() - rest.len();
         self.pos = start;
         let Some(&b) = rest.first() else {

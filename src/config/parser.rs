@@ -227,6 +227,7 @@ impl Parser<'_> {
         Parse {
             directives,
             errors: self.errors,
+            comments: std::mem::take(&mut self.lx.comments),
         }
     }
 

@@ -1,11 +1,14 @@
 //! Reporters: findings in, text out. A reporter never decides what is wrong.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 use std::io::{IsTerminal, Write};
 
-use crate::cli::{FailOn, Format, LintArgs};
+use crate::cli::{Colour, FailOn, Format, LintArgs};
+use crate::settings::Settings;
 use crate::model::Model;
 use crate::rules::{self, CertFiles, Context, Finding, Options, Severity};
 use crate::{Error, exit, load_input};
@@ -62,24 +65,35 @@ impl std::fmt::Display for Summary {
     }
 }
 
-/// Whether to colour human output: only on a terminal, never with `NO_COLOR`.
-pub fn use_colour() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+/// Whether to colour human output: `auto` colours only on a terminal, and never when
+/// `NO_COLOR` is set (to anything but the empty string).
+pub fn use_colour(choice: Colour) -> bool {
+    match choice {
+        Colour::Always => true,
+        Colour::Never => false,
+        Colour::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
 }
 
 /// `nginx-mtls-lint [lint] PATH`.
 pub fn run_lint(args: &LintArgs) -> Result<u8, Error> {
-    let config = load_input(&args.input, false)?;
+    let settings = Settings::resolve(args)?;
+    let mut input = args.input.clone();
+    input.prefix = settings.prefix.clone();
+    let config = load_input(&input, false)?;
     let model = Model::build(&config);
     let files = CertFiles::read(&model);
     let mut options = Options {
-        warn_days: args.warn_days.clone(),
+        warn_days: settings.warn_days.clone(),
         ..Options::default()
     };
     if let Some(at) = args.at {
         options.now = at;
     }
-    if let Some(v) = args.nginx_version {
+    if let Some(v) = settings.nginx_version {
         options.nginx_version = v;
     }
     let findings = rules::check(&Context {
@@ -88,21 +102,46 @@ pub fn run_lint(args: &LintArgs) -> Result<u8, Error> {
         files: &files,
         options: &options,
     });
+    let findings = settings.apply(&config, findings);
     let summary = Summary::new(&model, &files, &findings);
-    let mut out = std::io::stdout().lock();
+    if args.verbose {
+        eprintln!(
+            "settings: {}",
+            settings
+                .file
+                .as_ref()
+                .map_or("none".to_string(), |f| f.display().to_string())
+        );
+        for (_, f) in config.sources.iter() {
+            eprintln!("read {}", f.path.display());
+        }
+        eprintln!("read {} certificate, key and CRL files", files.len());
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match args.format {
         Format::Human => {
-            let text = human::render(&config, &findings, use_colour(), None);
+            let text = human::render(&config, &findings, use_colour(args.color), None);
             out.write_all(text.as_bytes())?;
-            writeln!(out, "{summary}")?;
+            if !args.quiet {
+                writeln!(out, "{summary}")?;
+            }
         }
         Format::Json => {
             let doc = json::render(&config, &findings, &summary);
             serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::other)?;
             writeln!(out)?;
         }
+        Format::Sarif => {
+            let doc = sarif::render(&config, &findings);
+            serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::other)?;
+            writeln!(out)?;
+        }
+        Format::Github => {
+            out.write_all(github::render(&config, &findings).as_bytes())?;
+        }
     }
-    let failing = match args.fail_on {
+    out.flush()?;
+    let failing = match settings.fail_on {
         FailOn::Error => summary.errors,
         FailOn::Warning => summary.errors + summary.warnings,
         FailOn::Info => summary.errors + summary.warnings + summary.infos,

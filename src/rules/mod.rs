@@ -10,10 +10,12 @@ use crate::config::{Config, Span};
 use crate::model::Model;
 
 pub mod support;
+pub mod suppress;
 
 mod mtls001_syntax_error;
 mod mtls002_include_not_found;
 mod mtls003_include_cycle;
+mod mtls004_unused_suppression;
 mod mtls101_verify_client_without_ca;
 mod mtls102_trust_file_unreadable;
 mod mtls103_private_key_in_trust_file;
@@ -195,6 +197,7 @@ pub fn registry() -> Vec<&'static dyn Rule> {
         &mtls001_syntax_error::SyntaxError,
         &mtls002_include_not_found::IncludeNotFound,
         &mtls003_include_cycle::IncludeCycle,
+        &mtls004_unused_suppression::Rule004,
         &mtls101_verify_client_without_ca::Rule101,
         &mtls102_trust_file_unreadable::Rule102,
         &mtls103_private_key_in_trust_file::Rule103,
@@ -226,6 +229,7 @@ pub fn check(cx: &Context<'_>) -> Vec<Finding> {
     for rule in registry() {
         rule.check(cx, &mut out);
     }
+    let mut out = suppress::apply(cx.config, out);
     let sources = &cx.config.sources;
     out.sort_by_cached_key(|f| {
         let (path, start) = match &f.location {
