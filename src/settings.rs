@@ -73,7 +73,10 @@ pub fn matches(selector: &str, rule: &RuleInfo) -> bool {
 fn check_selectors(list: &[String], origin: &Path) -> Result<(), Error> {
     for s in list {
         if !registry().iter().any(|r| matches(s, r.info())) {
-            return Err(bad(origin, format!("no rule matches \"{s}\" (see `nginx-mtls-lint rules`)")));
+            return Err(bad(
+                origin,
+                format!("no rule matches \"{s}\" (see `nginx-mtls-lint rules`)"),
+            ));
         }
     }
     Ok(())
@@ -131,12 +134,18 @@ impl Settings {
             }
             None => FileSettings::default(),
         };
-        let origin = file.clone().unwrap_or_else(|| PathBuf::from("<command line>"));
+        let origin = file
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("<command line>"));
         let base = file
             .as_ref()
             .and_then(|f| f.parent().map(Path::to_path_buf))
             .map(|d| {
-                let d = if d.as_os_str().is_empty() { PathBuf::from(".") } else { d };
+                let d = if d.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    d
+                };
                 std::fs::canonicalize(&d).unwrap_or(d)
             })
             .unwrap_or_default();
@@ -187,7 +196,10 @@ impl Settings {
         let nginx_version = match (args.nginx_version, fs.nginx_version) {
             (Some(v), _) => Some(v),
             (None, Some(s)) => Some(crate::rules::support::parse_version(&s).ok_or_else(|| {
-                bad(&origin, format!("nginx-version must look like 1.27.2, not \"{s}\""))
+                bad(
+                    &origin,
+                    format!("nginx-version must look like 1.27.2, not \"{s}\""),
+                )
             })?),
             (None, None) => None,
         };
@@ -235,10 +247,9 @@ impl Settings {
                     Location::File(p) => p.clone(),
                 };
                 let abs = std::fs::canonicalize(&path).unwrap_or(path);
-                !self
-                    .per_path_ignores
-                    .iter()
-                    .any(|(p, rules)| p.matches_path(&abs) && rules.iter().any(|r| matches(r, info)))
+                !self.per_path_ignores.iter().any(|(p, rules)| {
+                    p.matches_path(&abs) && rules.iter().any(|r| matches(r, info))
+                })
             })
             .map(|mut f| {
                 if let Some(s) = self.severity.get(f.code) {

@@ -12,7 +12,11 @@ use std::process::Output;
 const AT: &str = "2026-06-01";
 
 fn run(args: &[&str]) -> Output {
-    common::tool().args(args).env_remove("NO_COLOR").output().unwrap()
+    common::tool()
+        .args(args)
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap()
 }
 
 fn text(o: &Output) -> String {
@@ -32,7 +36,15 @@ fn snapshot(name: &str, body: &str) {
 #[test]
 fn every_format_on_the_bad_sample() {
     for format in ["human", "json", "sarif", "github"] {
-        let o = run(&["--format", format, "--at", AT, "--color", "never", "sample-configs/bad"]);
+        let o = run(&[
+            "--format",
+            format,
+            "--at",
+            AT,
+            "--color",
+            "never",
+            "sample-configs/bad",
+        ]);
         assert_eq!(o.status.code(), Some(1), "{format}");
         let out = text(&o);
         for code in ["MTLS105", "MTLS107", "MTLS112", "MTLS114", "MTLS104"] {
@@ -46,12 +58,15 @@ fn every_format_on_the_bad_sample() {
 fn sarif_is_valid_against_the_2_1_0_schema() {
     let o = run(&["--format", "sarif", "--at", AT, "sample-configs/bad"]);
     let instance: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string("tests/schemas/sarif-schema-2.1.0.json").unwrap())
-            .unwrap();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string("tests/schemas/sarif-schema-2.1.0.json").unwrap(),
+    )
+    .unwrap();
     let mut schemas = boon::Schemas::new();
     let mut compiler = boon::Compiler::new();
-    compiler.add_resource("file:///sarif-schema-2.1.0.json", schema).unwrap();
+    compiler
+        .add_resource("file:///sarif-schema-2.1.0.json", schema)
+        .unwrap();
     let idx = compiler
         .compile("file:///sarif-schema-2.1.0.json", &mut schemas)
         .unwrap();
@@ -61,9 +76,19 @@ fn sarif_is_valid_against_the_2_1_0_schema() {
     let run = &instance["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     assert_eq!(rules.len(), nginx_mtls_lint::rules::registry().len());
-    assert!(rules.iter().all(|r| r["helpUri"].as_str().unwrap().contains("#mtls")));
+    assert!(
+        rules
+            .iter()
+            .all(|r| r["helpUri"].as_str().unwrap().contains("#mtls"))
+    );
     // Related locations survive (MTLS114 points at the default server).
-    assert!(run["results"].as_array().unwrap().iter().any(|r| r["relatedLocations"].is_array()));
+    assert!(
+        run["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["relatedLocations"].is_array())
+    );
 }
 
 #[test]
@@ -76,7 +101,13 @@ fn good_sample_is_clean_and_exits_zero() {
 #[test]
 fn fail_on_select_ignore_and_severity() {
     // Only warnings left: exit 0 by default, 1 with --fail-on warning.
-    let args = ["--at", AT, "--select", "MTLS110,MTLS114", "sample-configs/bad"];
+    let args = [
+        "--at",
+        AT,
+        "--select",
+        "MTLS110,MTLS114",
+        "sample-configs/bad",
+    ];
     let o = run(&args);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(text(&o).contains("0 errors, 2 warnings"));
@@ -87,15 +118,38 @@ fn fail_on_select_ignore_and_severity() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("1 error, 1 warning"));
     // Families and names select too; ignore wins.
-    let o = run(&["--at", AT, "--select", "MTLS1", "--ignore", "verify-client-without-ca,MTLS11", "--format", "json", "sample-configs/bad"]);
+    let o = run(&[
+        "--at",
+        AT,
+        "--select",
+        "MTLS1",
+        "--ignore",
+        "verify-client-without-ca,MTLS11",
+        "--format",
+        "json",
+        "sample-configs/bad",
+    ]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     for f in v["findings"].as_array().unwrap() {
         let code = f["code"].as_str().unwrap();
-        assert!(code.starts_with("MTLS1") && !code.starts_with("MTLS11"), "{code}");
+        assert!(
+            code.starts_with("MTLS1") && !code.starts_with("MTLS11"),
+            "{code}"
+        );
     }
     // Unknown rules are a usage error.
-    assert_eq!(run(&["--select", "MTLS999", "sample-configs/bad"]).status.code(), Some(2));
-    assert_eq!(run(&["--fail-on", "sometimes", "sample-configs/bad"]).status.code(), Some(2));
+    assert_eq!(
+        run(&["--select", "MTLS999", "sample-configs/bad"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(&["--fail-on", "sometimes", "sample-configs/bad"])
+            .status
+            .code(),
+        Some(2)
+    );
 }
 
 fn write(dir: &Path, name: &str, body: &str) {
@@ -128,7 +182,13 @@ fn inline_suppressions_and_unused_ones() {
             "{SERVER}        # nginx-mtls-lint: ignore MTLS104 -- test fixture on purpose\n        ssl_client_certificate ../sample-tls/client-1-leaf.pem;\n        ssl_verify_client on; # nginx-mtls-lint: ignore MTLS110\n        access_log off; # nginx-mtls-lint: ignore\n    }}\n}}\n"
         ),
     );
-    let o = run(&["--format", "json", "--at", AT, d.join("nginx.conf").to_str().unwrap()]);
+    let o = run(&[
+        "--format",
+        "json",
+        "--at",
+        AT,
+        d.join("nginx.conf").to_str().unwrap(),
+    ]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let codes: Vec<(&str, u64)> = v["findings"]
         .as_array()
@@ -150,7 +210,9 @@ fn settings_file_is_found_above_the_linted_path() {
     write(
         &d,
         "nginx.conf",
-        &format!("{SERVER}        ssl_client_certificate ../sample-tls/client-1-leaf.pem;\n        ssl_verify_client optional;\n    }}\n}}\n"),
+        &format!(
+            "{SERVER}        ssl_client_certificate ../sample-tls/client-1-leaf.pem;\n        ssl_verify_client optional;\n    }}\n}}\n"
+        ),
     );
     let lint = |extra: &[&str]| {
         let mut a = vec!["--format", "json", "--at", AT];
@@ -163,7 +225,13 @@ fn settings_file_is_found_above_the_linted_path() {
     };
     let (code, v) = lint(&[]);
     assert_eq!(code, Some(1));
-    assert!(v["findings"].as_array().unwrap().iter().any(|f| f["code"] == "MTLS104"));
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "MTLS104")
+    );
     write(
         tmp.path(),
         ".nginx-mtls-lint.toml",
@@ -172,12 +240,25 @@ fn settings_file_is_found_above_the_linted_path() {
     let (code, v) = lint(&[]);
     assert_eq!(code, Some(0), "{v}");
     let f = v["findings"].as_array().unwrap();
-    assert!(!f.iter().any(|f| f["code"] == "MTLS104" || f["code"] == "MTLS118"), "{v}");
-    assert!(f.iter().any(|f| f["code"] == "MTLS110" && f["severity"] == "error"));
+    assert!(
+        !f.iter()
+            .any(|f| f["code"] == "MTLS104" || f["code"] == "MTLS118"),
+        "{v}"
+    );
+    assert!(
+        f.iter()
+            .any(|f| f["code"] == "MTLS110" && f["severity"] == "error")
+    );
     // The command line wins; --no-config-file ignores the file.
     assert_eq!(lint(&["--fail-on", "error"]).0, Some(1));
     let (_, v) = lint(&["--no-config-file"]);
-    assert!(v["findings"].as_array().unwrap().iter().any(|f| f["code"] == "MTLS104"));
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "MTLS104")
+    );
     // A broken settings file is a usage error naming the file.
     write(tmp.path(), ".nginx-mtls-lint.toml", "fail-on = 3\n");
     let o = run(&[d.join("nginx.conf").to_str().unwrap()]);
@@ -200,7 +281,7 @@ fn completions_and_man_page() {
     for shell in ["bash", "zsh", "fish"] {
         let o = run(&["completions", shell]);
         assert_eq!(o.status.code(), Some(0));
-        assert!(text(&o).contains("--fail-on"), "{shell}");
+        assert!(text(&o).contains("fail-on"), "{shell}");
     }
     let o = run(&["man"]);
     assert!(text(&o).contains(".TH nginx-mtls-lint 1"));
@@ -234,8 +315,15 @@ fn pre_commit_hook_blocks_bad_configs() {
     let tmp = scratch();
     let repo = tmp.path().join("repo");
     std::fs::create_dir_all(&repo).unwrap();
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_nginx-mtls-lint")).parent().unwrap().to_path_buf();
-    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_nginx-mtls-lint"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let git = |args: &[&str]| {
         std::process::Command::new("git")
             .args(args)
@@ -264,23 +352,38 @@ fn pre_commit_hook_blocks_bad_configs() {
         .env("PRE_COMMIT_HOME", tmp.path().join("pre-commit-home"))
         .output()
         .unwrap();
-    assert!(install.status.success(), "{}", String::from_utf8_lossy(&install.stderr));
+    assert!(
+        install.status.success(),
+        "{}",
+        String::from_utf8_lossy(&install.stderr)
+    );
     // A bad configuration: the commit is refused.
     write(
         &repo,
         "nginx.conf",
-        &format!("{SERVER}        ssl_client_certificate ../sample-tls/client-intermediate.pem;\n        ssl_verify_client on;\n    }}\n}}\n"),
+        &format!(
+            "{SERVER}        ssl_client_certificate ../sample-tls/client-intermediate.pem;\n        ssl_verify_client on;\n    }}\n}}\n"
+        ),
     );
     git(&["add", "-A"]);
     let bad = git(&["commit", "-q", "-m", "bad"]);
-    let out = format!("{}{}", String::from_utf8_lossy(&bad.stdout), String::from_utf8_lossy(&bad.stderr));
-    assert!(!bad.status.success(), "the commit of a bad configuration went through:\n{out}");
+    let out = format!(
+        "{}{}",
+        String::from_utf8_lossy(&bad.stdout),
+        String::from_utf8_lossy(&bad.stderr)
+    );
+    assert!(
+        !bad.status.success(),
+        "the commit of a bad configuration went through:\n{out}"
+    );
     assert!(out.contains("MTLS105"), "{out}");
     // Fixed: it goes through.
     write(
         &repo,
         "nginx.conf",
-        &format!("{SERVER}        ssl_client_certificate ../sample-tls/client-ca-bundle.pem;\n        ssl_verify_client on;\n        ssl_verify_depth 2;\n        access_log off;\n    }}\n}}\n"),
+        &format!(
+            "{SERVER}        ssl_client_certificate ../sample-tls/client-ca-bundle.pem;\n        ssl_verify_client on;\n        ssl_verify_depth 2;\n        access_log off;\n    }}\n}}\n"
+        ),
     );
     git(&["add", "-A"]);
     let good = git(&["commit", "-q", "-m", "good"]);

@@ -7,7 +7,9 @@ use crate::rules::{Finding, Location, Severity, registry};
 
 /// Escapes a command's message (`%`, CR, LF).
 fn data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escapes a property value (also `:` and `,`).
@@ -32,7 +34,10 @@ pub fn render(config: &Config, findings: &[Finding]) -> String {
             Location::Span(s) => {
                 let (line, col) = config.sources.line_col(*s);
                 let (end_line, end_col) = config.sources.end_line_col(*s);
-                props.push(format!("file={}", property(&config.sources.path(s.file).display().to_string())));
+                props.push(format!(
+                    "file={}",
+                    property(&config.sources.path(s.file).display().to_string())
+                ));
                 props.push(format!("line={line}"));
                 props.push(format!("col={col}"));
                 props.push(format!("endLine={end_line}"));
@@ -46,7 +51,11 @@ pub fn render(config: &Config, findings: &[Finding]) -> String {
             message.push_str("\nhelp: ");
             message.push_str(h);
         }
-        out.push_str(&format!("::{level} {}::{}\n", props.join(","), data(&message)));
+        out.push_str(&format!(
+            "::{level} {}::{}\n",
+            props.join(","),
+            data(&message)
+        ));
     }
     out
 }

@@ -8,9 +8,9 @@ pub mod sarif;
 use std::io::{IsTerminal, Write};
 
 use crate::cli::{Colour, FailOn, Format, LintArgs};
-use crate::settings::Settings;
 use crate::model::Model;
 use crate::rules::{self, CertFiles, Context, Finding, Options, Severity};
+use crate::settings::Settings;
 use crate::{Error, exit, load_input};
 
 /// Counts for the summary line and the JSON summary.

@@ -30,7 +30,12 @@ use super::{Context, Finding, Rule, RuleInfo};
 
 pub struct Rule004;
 
-crate::rule_info!("MTLS004", "unused-suppression", Warning, "mtls004_unused_suppression.rs");
+crate::rule_info!(
+    "MTLS004",
+    "unused-suppression",
+    Warning,
+    "mtls004_unused_suppression.rs"
+);
 
 /// The rule's information, for the suppression pass that reports it.
 pub fn info() -> &'static RuleInfo {

@@ -84,7 +84,8 @@ pub fn apply(config: &Config, findings: Vec<Finding>) -> Vec<Finding> {
             continue;
         }
         let message = if sup.codes.is_empty() {
-            "this suppression names no rule: write `# nginx-mtls-lint: ignore MTLS104 -- reason`".to_string()
+            "this suppression names no rule: write `# nginx-mtls-lint: ignore MTLS104 -- reason`"
+                .to_string()
         } else {
             format!(
                 "this suppression of {} matches no finding on line {}",
