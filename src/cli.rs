@@ -25,6 +25,8 @@ pub enum Command {
     Lint(LintArgs),
     /// Print the parsed configuration as crossplane-compatible JSON.
     Parse(ParseArgs),
+    /// Predict what nginx does with a client certificate, server by server.
+    Verify(crate::verify::VerifyArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -59,6 +61,17 @@ pub struct LintArgs {
     /// Exit 1 when there are findings at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
+    /// Check this client certificate (PEM, DER or PKCS#12) against every mTLS server
+    /// (rules MTLS3xx). Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub client_cert: Vec<PathBuf>,
+    /// The private key of the `--client-cert` at the same position. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub client_key: Vec<PathBuf>,
+    /// The NAME of an environment variable holding the PKCS#12 password of the client
+    /// certificates (never the password itself).
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,6 +7,7 @@ pub mod config;
 pub mod model;
 pub mod report;
 pub mod rules;
+pub mod verify;
 
 use std::io::{Read, Write};
 
@@ -73,6 +74,7 @@ pub fn run(cli: Cli) -> u8 {
     let result = match cli.command {
         Some(Command::Parse(args)) => run_parse(&args),
         Some(Command::Lint(args)) => report::run_lint(&args),
+        Some(Command::Verify(args)) => verify::run(&args),
         None => report::run_lint(&cli.lint),
     };
     match result {
