@@ -82,11 +82,13 @@ pub fn run_lint(args: &LintArgs) -> Result<u8, Error> {
     if let Some(v) = args.nginx_version {
         options.nginx_version = v;
     }
+    let client_certs = crate::verify::load_lint_clients(args)?;
     let findings = rules::check(&Context {
         config: &config,
         model: &model,
         files: &files,
         options: &options,
+        client_certs: &client_certs,
     });
     let summary = Summary::new(&model, &files, &findings);
     let mut out = std::io::stdout().lock();

@@ -258,10 +258,7 @@ pub fn run(args: &VerifyArgs) -> Result<u8, Error> {
     };
     let client = match &args.cert {
         Some(p) => Some(
-            load_client_cert(p, args.key.as_deref(), &password).map_err(|e| Error::Input {
-                path: p.display().to_string(),
-                message: e.to_string(),
-            })?,
+            load_client_cert(p, args.key.as_deref(), &password).map_err(|e| input_error(p, &e))?,
         ),
         None => None,
     };
@@ -303,4 +300,34 @@ pub fn run(args: &VerifyArgs) -> Result<u8, Error> {
     } else {
         exit::FINDINGS
     })
+}
+
+/// Reads the `--client-cert` files of `lint` (keys paired by position).
+pub fn load_lint_clients(args: &crate::cli::LintArgs) -> Result<Vec<ClientCert>, Error> {
+    let password = match &args.password_env {
+        Some(v) => PasswordSource::Env(v.clone()),
+        None => PasswordSource::Prompt,
+    };
+    args.client_cert
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            load_client_cert(p, args.client_key.get(i).map(PathBuf::as_path), &password)
+                .map_err(|e| input_error(p, &e))
+        })
+        .collect()
+}
+
+/// An input error for a client file, without repeating its path.
+fn input_error(path: &std::path::Path, e: &client::ClientError) -> Error {
+    let shown = path.display().to_string();
+    let text = e.to_string();
+    let message = text
+        .strip_prefix(&format!("{shown}: "))
+        .map(str::to_owned)
+        .unwrap_or(text);
+    Error::Input {
+        path: shown,
+        message,
+    }
 }

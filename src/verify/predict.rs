@@ -709,3 +709,33 @@ fn one(
 pub fn show(p: &Path) -> String {
     p.display().to_string()
 }
+
+/// The first fix `verify` would print for a client certificate on a server reached by
+/// its own name (for lint findings).
+pub fn first_fix(
+    model: &Model<'_>,
+    files: &CertFiles,
+    server: &Server<'_>,
+    client: &super::ClientCert,
+    time: i64,
+) -> Option<String> {
+    let v = verify_with_server(model, files, server, &client.chain, time).ok()?;
+    let name = reachable_name(server);
+    let mut findings = Vec::new();
+    let mut fixes = Vec::new();
+    explain::chain(
+        &mut findings,
+        &mut fixes,
+        &explain::Input {
+            model,
+            server,
+            client: &client.chain,
+            result: &v.result,
+            store: &v.store,
+            labels: &v.labels,
+            params: v.params,
+            host: name.as_deref(),
+        },
+    );
+    fixes.into_iter().next()
+}
