@@ -11,6 +11,8 @@
 mod common;
 #[path = "certs_pki.rs"]
 mod pki;
+#[path = "verify_schema.rs"]
+mod schema;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -472,7 +474,7 @@ fn run_tool(conf: &Path, dir: &Path, port: u16, client: Option<&str>, extra: &[&
         String::from_utf8_lossy(&out.stderr)
     );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    check_schema(&doc);
+    schema::check_schema(&doc);
     let results = doc["results"].as_array().unwrap();
     assert_eq!(results.len(), 1, "{doc:#}");
     let r = &results[0];
@@ -483,76 +485,6 @@ fn run_tool(conf: &Path, dir: &Path, port: u16, client: Option<&str>, extra: &[&
         status: r["status"].as_u64().unwrap() as u16,
         rejected,
         error_log: r["error_log"].as_str().map(str::to_string),
-    }
-}
-
-/// The documented schema (docs/verify-json.md): every field present, with its type.
-pub fn check_schema(doc: &serde_json::Value) {
-    assert_eq!(doc["schema_version"], 1);
-    assert!(doc["at"].is_string());
-    assert!(doc["accepted"].is_boolean());
-    let c = &doc["client"];
-    for k in [
-        "file",
-        "format",
-        "subject",
-        "issuer",
-        "not_before",
-        "not_after",
-        "key",
-    ] {
-        assert!(c.get(k).is_some(), "client.{k} missing");
-    }
-    assert!(c["intermediates"].is_array() && c["problems"].is_array() && c["fixes"].is_array());
-    for r in doc["results"].as_array().unwrap() {
-        for k in [
-            "listen",
-            "server_name",
-            "file",
-            "ssl_verify_client",
-            "ssl_client_verify",
-        ] {
-            assert!(r[k].is_string(), "results[].{k} not a string: {r}");
-        }
-        for k in ["line", "status"] {
-            assert!(r[k].is_u64(), "results[].{k} not an integer");
-        }
-        assert!(r["rejected"].is_boolean() && r["certificate_requested"].is_boolean());
-        assert!(r["nginx_status"].is_null() || r["nginx_status"].is_u64());
-        assert!(r["error_log"].is_null() || r["error_log"].is_string());
-        assert!(r["sni"].is_null() || r["sni"].is_string());
-        assert!(r["host"].is_null() || r["host"].is_string());
-        let hs = &r["handshake_server"];
-        assert!(hs["server_name"].is_string() && hs["file"].is_string() && hs["line"].is_u64());
-        assert!(hs["ssl_verify_client"].is_string());
-        for e in r["chain"].as_array().unwrap() {
-            for k in [
-                "subject",
-                "issuer",
-                "serial",
-                "source",
-                "file",
-                "not_before",
-                "not_after",
-            ] {
-                assert!(e[k].is_string(), "chain[].{k}");
-            }
-            assert!(e["depth"].is_u64() && e["index"].is_u64() && e["ca"].is_boolean());
-            assert!(e["line"].is_null() || e["line"].is_u64());
-            assert!(e["extended_key_usage"].is_null() || e["extended_key_usage"].is_array());
-        }
-        for e in r["errors"].as_array().unwrap() {
-            assert!(e["code"].is_u64() && e["error"].is_string() && e["depth"].is_u64());
-            assert!(e["subject"].is_string());
-        }
-        assert!(
-            r["findings"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|f| f.is_string())
-        );
-        assert!(r["fixes"].as_array().unwrap().iter().all(|f| f.is_string()));
     }
 }
 
@@ -649,6 +581,9 @@ fn verify_matches_real_nginx() {
         ),
     )
     .unwrap();
+    if let Ok(keep) = std::env::var("VERIFY_E2E_KEEP") {
+        keep_for_docs(dir, Path::new(&keep), &profiles);
+    }
     let first = *ports.values().next().unwrap();
     let mut nginx = match Nginx::start(dir, &conf, first) {
         Ok(n) => n,
@@ -801,4 +736,28 @@ fn verify_matches_real_nginx() {
         rows.len(),
         failures.join("\n")
     );
+}
+
+/// `VERIFY_E2E_KEEP=DIR`: copies the PKI to DIR and writes DIR/nginx.conf, one socket
+/// (127.0.0.1:8443) with one server per profile named `<profile>-<mode>.test`, for the
+/// worked examples in docs/verify.md.
+fn keep_for_docs(dir: &Path, keep: &Path, profiles: &[(&str, &str, &str)]) {
+    fs::create_dir_all(keep).unwrap();
+    for e in fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_file() {
+            fs::copy(&p, keep.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let mut conf = String::from(
+        "events {}\nhttp {\n    log_format mtls 'status=$status verify=\"$ssl_client_verify\" dn=\"$ssl_client_s_dn\"';\n    access_log /dev/null mtls;\n    ssl_certificate server.pem;\n    ssl_certificate_key server.key;\n",
+    );
+    for (name, mode, directives) in profiles {
+        let host = format!("{}-{}.test", name.replace('_', "-"), mode.replace('_', "-"));
+        conf.push_str(&format!(
+            "    server {{\n        listen 127.0.0.1:8443 ssl;\n        server_name {host};\n        ssl_verify_client {mode};\n        {directives}\n        location / {{ return 200 \"verify=$ssl_client_verify\\n\"; }}\n    }}\n"
+        ));
+    }
+    conf.push_str("}\n");
+    fs::write(keep.join("nginx.conf"), conf).unwrap();
 }

@@ -113,10 +113,38 @@ pub fn chain(findings: &mut Vec<String>, fixes: &mut Vec<String>, x: &Input<'_>)
             x.params.depth
         ));
     } else if let Some(top) = r.chain.last() {
-        findings.push(format!(
-            "the chain broke at {}: its issuer {} was not found in what the client sent nor in the server's trust files",
-            top.subject, top.issuer
-        ));
+        if r.errors.iter().any(|e| e.code == E::CertChainTooLong) {
+            findings.push(format!(
+                "chain building stopped at {} because ssl_verify_depth {} allows no more certificates",
+                top.subject, x.params.depth
+            ));
+        } else {
+            findings.push(format!(
+                "the chain broke at {}: its issuer {} was not found in what the client sent nor in the server's trust files",
+                top.subject, top.issuer
+            ));
+        }
+        // What the server trusts, file by file.
+        for (path, label) in x.labels {
+            let subjects: Vec<&str> = x
+                .store
+                .certificates
+                .iter()
+                .filter(|c| c.origin.path == *path)
+                .map(|c| c.info.subject.as_str())
+                .collect();
+            findings.push(format!(
+                "{label} {} holds {} certificate{}{}{}",
+                path.display(),
+                subjects.len(),
+                if subjects.len() == 1 { "" } else { "s" },
+                if subjects.is_empty() { "" } else { ": " },
+                subjects.join("; ")
+            ));
+        }
+        if x.labels.is_empty() {
+            findings.push("the server has no trust file at all (optional_no_ca without ssl_client_certificate): no chain can verify".into());
+        }
     }
     // Dates and purposes of each certificate.
     for d in 0..r.chain.len() {
@@ -188,7 +216,8 @@ pub fn chain(findings: &mut Vec<String>, fixes: &mut Vec<String>, x: &Input<'_>)
             if deeper.anchored {
                 let need = deeper.chain.len().saturating_sub(2);
                 findings.push(format!(
-                    "the chain needs {need} intermediate CAs but ssl_verify_depth is {}: OpenSSL stops building at the limit (it raises 22:certificate chain too long, then {}, which nginx reports)",
+                    "the chain needs {need} intermediate CA{} but ssl_verify_depth is {}: OpenSSL stops building at the limit (it raises 22:certificate chain too long, then {}, which nginx reports)",
+                    if need == 1 { "" } else { "s" },
                     x.params.depth,
                     last.code.code()
                 ));

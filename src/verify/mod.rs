@@ -157,7 +157,7 @@ pub fn render_human(doc: &Document) -> String {
         Some(f) => {
             let _ = writeln!(
                 s,
-                "client certificate {f}: {} (issuer {}), valid {} to {}{}",
+                "client certificate {f}: {} (issuer {}), valid {} to {}{}{}",
                 c.subject.as_deref().unwrap_or(""),
                 c.issuer.as_deref().unwrap_or(""),
                 c.not_before.as_deref().unwrap_or(""),
@@ -166,6 +166,10 @@ pub fn render_human(doc: &Document) -> String {
                     String::new()
                 } else {
                     format!(", sends {}", c.intermediates.join(" + "))
+                },
+                match c.key.as_deref() {
+                    Some(k) => format!("; private key: {k}"),
+                    None => String::new(),
                 }
             );
         }

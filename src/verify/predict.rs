@@ -495,24 +495,19 @@ pub fn predict(
                 let host = request.host.clone().or_else(|| request.sni.clone());
                 vec![(request.sni.clone(), host)]
             } else {
-                // Every mTLS server, reached by its own name (as a browser or curl would),
-                // or without SNI when it has no usable name (the default server).
-                let mut v = Vec::new();
+                // No SNI (the default server), then every other mTLS server reached by
+                // its own name, as a browser or curl would reach it.
+                let mut v = vec![(None, None)];
                 for &i in &servers {
                     let s = &model.servers[i];
-                    if !s.mtls() {
+                    if i == default || !s.mtls() {
                         continue;
                     }
-                    match reachable_name(s) {
-                        Some(n) if find_server(model, &servers, &n) == Some(i) => {
-                            v.push((Some(n.clone()), Some(n)))
-                        }
-                        _ if i == default => v.push((None, None)),
-                        _ => {}
+                    if let Some(n) = reachable_name(s)
+                        && find_server(model, &servers, &n) == Some(i)
+                    {
+                        v.push((Some(n.clone()), Some(n)));
                     }
-                }
-                if v.is_empty() {
-                    v.push((None, None));
                 }
                 v
             };
