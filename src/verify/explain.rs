@@ -47,7 +47,7 @@ impl Input<'_> {
         match (link.source, self.cert(depth)) {
             (ChainSource::Leaf, _) => "the client's certificate".into(),
             (ChainSource::Untrusted(i), _) => {
-                format!("sent by the client (certificate #{} of its file)", i + 2)
+                format!("sent by the client, certificate #{} of its file", i + 2)
             }
             (ChainSource::Trusted(_), Some(c)) => format!(
                 "{} {} (certificate #{}{})",
@@ -117,6 +117,11 @@ pub fn chain(findings: &mut Vec<String>, fixes: &mut Vec<String>, x: &Input<'_>)
             findings.push(format!(
                 "chain building stopped at {} because ssl_verify_depth {} allows no more certificates",
                 top.subject, x.params.depth
+            ));
+        } else if top.subject == top.issuer {
+            findings.push(format!(
+                "the chain ends at the self-signed {}, which is not in the server's trust files",
+                top.subject
             ));
         } else {
             findings.push(format!(
@@ -369,12 +374,14 @@ pub fn chain(findings: &mut Vec<String>, fixes: &mut Vec<String>, x: &Input<'_>)
                 .push("issue a new client certificate (a revoked one cannot be reinstated)".into());
         }
         E::UnableToGetCrl => {
-            let missing: Vec<String> = r
-                .errors
-                .iter()
-                .filter(|e| e.code == E::UnableToGetCrl)
-                .filter_map(|e| x.cert(e.depth).map(|c| c.info.issuer.clone()))
-                .collect();
+            let mut missing: Vec<String> = Vec::new();
+            for e in r.errors.iter().filter(|e| e.code == E::UnableToGetCrl) {
+                if let Some(c) = x.cert(e.depth)
+                    && !missing.contains(&c.info.issuer)
+                {
+                    missing.push(c.info.issuer.clone());
+                }
+            }
             findings.push(format!(
                 "ssl_crl turns on CRL checking for every certificate of the chain, the root included; {} has no CRL from {}",
                 x.directive_file("ssl_crl").unwrap_or_default(),
