@@ -364,3 +364,79 @@ fn lint_with_client_cert_reports_rejections() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nope.crt"));
 }
+
+/// PKCS#12 files made by the real openssl CLI: OpenSSL 3's default (AES-256/PBKDF2), the
+/// `-legacy` one (RC2-40/3DES) and one without its key, read with their password from the
+/// environment and reported by MTLS305/MTLS306.
+#[test]
+fn openssl_made_pkcs12_algorithms() {
+    if !common::have_tools(&["openssl"]) {
+        return;
+    }
+    let (_f, d) = fixture();
+    let mk = |name: &str, extra: &[&str]| {
+        let st = std::process::Command::new("openssl")
+            .args(["pkcs12", "-export", "-passout", "pass:pw-e2e", "-out"])
+            .arg(d.join(name))
+            .arg("-in")
+            .arg(d.join("good.crt"))
+            .args(extra)
+            .status()
+            .unwrap();
+        assert!(st.success());
+    };
+    let key = d.join("good.key").display().to_string();
+    mk("modern.p12", &["-inkey", &key]);
+    mk("legacy.p12", &["-inkey", &key, "-legacy"]);
+    mk("nokey.p12", &["-nokeys"]);
+    let lint = |name: &str| {
+        let out = tool()
+            .arg(d.join("nginx.conf"))
+            .arg("--client-cert")
+            .arg(d.join(name))
+            .args(["--password-env", "P12_E2E", "--format", "json"])
+            .env("P12_E2E", "pw-e2e")
+            .output()
+            .unwrap();
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("pw-e2e"));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"].as_str().unwrap().starts_with("MTLS30"))
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    f["code"].as_str().unwrap(),
+                    f["message"].as_str().unwrap()
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let modern = lint("modern.p12");
+    assert!(
+        modern
+            .iter()
+            .any(|m| m.starts_with("MTLS306") && m.contains("AES-256")),
+        "{modern:?}"
+    );
+    assert!(
+        !modern.iter().any(|m| m.starts_with("MTLS305")),
+        "{modern:?}"
+    );
+    let legacy = lint("legacy.p12");
+    assert!(
+        legacy
+            .iter()
+            .any(|m| m.starts_with("MTLS306") && m.contains("RC2-40")),
+        "{legacy:?}"
+    );
+    let nokey = lint("nokey.p12");
+    assert!(
+        nokey
+            .iter()
+            .any(|m| m.starts_with("MTLS305") && m.contains("no private key")),
+        "{nokey:?}"
+    );
+}

@@ -82,6 +82,11 @@ fn build_pki(dir: &Path) -> Pki {
         .eku(vec![ExtendedKeyUsagePurpose::ServerAuth])
         .signed_by(&root);
     let int_pl0 = valid_ca("int_pl0").pathlen(0).signed_by(&root);
+    let int3 = valid_ca("int3").signed_by(&int2);
+    let mut nobc = valid_ca("int_nobc");
+    nobc.ca = None;
+    nobc.explicit_no_ca = false;
+    let int_nobc = nobc.signed_by(&root);
     let int2_pl = valid_ca("int2_pl").signed_by(&int_pl0);
     let server_ca = valid_ca("server-ca").self_signed();
     let server = valid_leaf("localhost")
@@ -166,6 +171,30 @@ fn build_pki(dir: &Path) -> Pki {
         ),
         ("selfleaf", valid_leaf("selfleaf").self_signed(), vec![]),
         (
+            "leaf_int3",
+            valid_leaf("leaf_int3").signed_by(&int3),
+            vec![&int3, &int2, &int],
+        ),
+        (
+            "leaf_intnobc",
+            valid_leaf("leaf_intnobc").signed_by(&int_nobc),
+            vec![&int_nobc],
+        ),
+        (
+            "leaf_unkexp",
+            leaf("leaf_unkexp")
+                .validity(n - 400 * DAY, n - 30 * DAY)
+                .signed_by(&unk),
+            vec![],
+        ),
+        (
+            "leaf_rev_exp",
+            leaf("leaf_rev_exp")
+                .validity(n - 400 * DAY, n - 30 * DAY)
+                .signed_by(&int),
+            vec![&int],
+        ),
+        (
             "leaf_rev",
             valid_leaf("leaf_rev").signed_by(&int),
             vec![&int],
@@ -178,19 +207,30 @@ fn build_pki(dir: &Path) -> Pki {
     w("root.pem", &root.pem);
     w("int.pem", &int.pem);
     w("unk.pem", &unk.pem);
+    // root as a TRUSTED CERTIFICATE whose trust settings reject clientAuth
+    // (`openssl x509 -addreject clientAuth -trustout`).
+    let root_again = pki::Cert {
+        params: root.params.clone(),
+        key: rcgen::KeyPair::generate().unwrap(),
+        der: root.der.clone(),
+        pem: root.pem.clone(),
+    };
+    w(
+        "root_reject_clientauth.pem",
+        &root_again.with_aux(&[], &["1.3.6.1.5.5.7.3.2"]).pem,
+    );
     w("root_int.pem", &format!("{}{}", root.pem, int.pem));
     w(
         "root_int_int2.pem",
         &format!("{}{}{}", root.pem, int.pem, int2.pem),
     );
-    let rev = leaves.iter().find(|l| l.0 == "leaf_rev").map(|l| &l.1);
+    let revoked: Vec<&Cert> = leaves
+        .iter()
+        .filter(|l| l.0 == "leaf_rev" || l.0 == "leaf_rev_exp")
+        .map(|l| &l.1)
+        .collect();
     let root_crl = crl_pem(&root, &[], n - DAY, n + 30 * DAY);
-    let int_crl = crl_pem(
-        &int,
-        &rev.into_iter().collect::<Vec<_>>(),
-        n - DAY,
-        n + 30 * DAY,
-    );
+    let int_crl = crl_pem(&int, &revoked, n - DAY, n + 30 * DAY);
     let int_crl_expired = crl_pem(&int, &[], n - 60 * DAY, n - 30 * DAY);
     w("crl_all.pem", &format!("{root_crl}{int_crl}"));
     w("crl_int_only.pem", &int_crl);
@@ -211,6 +251,13 @@ fn build_pki(dir: &Path) -> Pki {
         w(&format!("{name}.key"), &cert.key.serialize_pem());
         files.insert(*name, pem);
     }
+    // The root-issued client as DER (curl --cert-type DER).
+    let der = leaves
+        .iter()
+        .find(|l| l.0 == "leaf_root")
+        .map(|l| l.1.der.clone())
+        .unwrap();
+    fs::write(dir.join("leaf_root.der"), der).unwrap();
     // A PKCS#12 of the good client with its intermediate.
     let good = &leaves[0];
     let key = p12_keystore::PrivateKey::from_der(&good.1.key.serialize_der()).unwrap();
@@ -300,6 +347,32 @@ fn profiles() -> Vec<(&'static str, &'static str, &'static str)> {
             "bundle3_depth2",
             "on",
             "ssl_client_certificate root_int_int2.pem; ssl_verify_depth 2;",
+        ),
+        (
+            "depth1",
+            "on",
+            "ssl_client_certificate root.pem; ssl_verify_depth 1;",
+        ),
+        (
+            "nca_trusted_only",
+            "optional_no_ca",
+            "ssl_trusted_certificate root.pem;",
+        ),
+        ("nca_no_ca", "optional_no_ca", ""),
+        (
+            "auxreject_client",
+            "on",
+            "ssl_client_certificate unk.pem; ssl_trusted_certificate root_reject_clientauth.pem;",
+        ),
+        (
+            "crl_all_nca",
+            "optional_no_ca",
+            "ssl_client_certificate root.pem; ssl_crl crl_all.pem;",
+        ),
+        (
+            "error_page_redirect",
+            "on",
+            "ssl_client_certificate root.pem; error_page 495 496 https://login.example/;",
         ),
         (
             "error_page_403",
@@ -432,6 +505,58 @@ fn scenarios() -> Vec<(
             Some("leaf_exp"),
         ),
     ];
+    v.extend([
+        ("depth1_len2", "depth1", "on", Some("leaf")),
+        ("depth1_len3", "depth1", "on", Some("leaf_int2")),
+        ("depth2_len4", "depth2", "on", Some("leaf_int3")),
+        ("int_no_bc", "root", "on", Some("leaf_intnobc")),
+        ("multi_expired_unknown", "root", "on", Some("leaf_unkexp")),
+        (
+            "nca_multi_expired_unknown",
+            "root",
+            "optional_no_ca",
+            Some("leaf_unkexp"),
+        ),
+        (
+            "multi_revoked_expired",
+            "crl_all",
+            "on",
+            Some("leaf_rev_exp"),
+        ),
+        (
+            "nca_revoked",
+            "crl_all_nca",
+            "optional_no_ca",
+            Some("leaf_rev"),
+        ),
+        (
+            "nca_trusted_only_good",
+            "nca_trusted_only",
+            "optional_no_ca",
+            Some("leaf"),
+        ),
+        (
+            "nca_no_ca_good",
+            "nca_no_ca",
+            "optional_no_ca",
+            Some("leaf"),
+        ),
+        (
+            "auxreject_clientauth",
+            "auxreject_client",
+            "on",
+            Some("leaf"),
+        ),
+        (
+            "error_page_redirect",
+            "error_page_redirect",
+            "on",
+            Some("leaf_unk"),
+        ),
+        ("opt_int_nowhere", "root", "optional", Some("leaf_only")),
+        ("opt_selfsigned", "root", "optional", Some("selfleaf")),
+        ("der_leaf_root", "root", "on", Some("leaf_root.der")),
+    ]);
     v.push(("p12_good", "root", "on", Some("leaf.p12")));
     v
 }
@@ -459,6 +584,11 @@ fn run_tool(conf: &Path, dir: &Path, port: u16, client: Option<&str>, extra: &[&
             cmd.arg("--cert")
                 .arg(dir.join(c))
                 .args(["--password-env", "E2E_P12_PASSWORD"]);
+        } else if let Some(stem) = c.strip_suffix(".der") {
+            cmd.arg("--cert")
+                .arg(dir.join(c))
+                .arg("--key")
+                .arg(dir.join(format!("{stem}.key")));
         } else {
             cmd.arg("--cert")
                 .arg(dir.join(format!("{c}.crt")))
@@ -510,6 +640,11 @@ fn curl(
         if c.ends_with(".p12") {
             cmd.args(["--cert-type", "P12", "--cert"])
                 .arg(format!("{}:s3cret-pw", dir.join(c).display()));
+        } else if let Some(stem) = c.strip_suffix(".der") {
+            cmd.args(["--cert-type", "DER", "--cert"])
+                .arg(dir.join(c))
+                .arg("--key")
+                .arg(dir.join(format!("{stem}.key")));
         } else {
             cmd.arg("--cert")
                 .arg(dir.join(format!("{c}.crt")))
