@@ -54,6 +54,11 @@ impl Rule for Rule301 {
                 if !s.mtls() || !s.tls_listener() {
                     continue;
                 }
+                // Without a CA file nginx does not start (MTLS101 says so).
+                if s.verify_mode() != VerifyMode::OptionalNoCa && s.ssl.client_certificate.is_none()
+                {
+                    continue;
+                }
                 let Ok(Verified { result, .. }) =
                     verify_with_server(cx.model, cx.files, s, &client.chain, cx.options.now)
                 else {

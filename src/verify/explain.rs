@@ -20,6 +20,8 @@ pub struct Input<'a> {
     pub labels: &'a [(PathBuf, &'static str)],
     pub params: VerifyParams,
     pub host: Option<&'a str>,
+    /// The client certificate came as PKCS#12.
+    pub pkcs12: bool,
 }
 
 impl Input<'_> {
@@ -239,6 +241,11 @@ pub fn chain(findings: &mut Vec<String>, fixes: &mut Vec<String>, x: &Input<'_>)
                 "the issuer of the client certificate ({}) is neither sent by the client nor in ssl_client_certificate/ssl_trusted_certificate",
                 r.chain.first().map(|c| c.issuer.as_str()).unwrap_or("")
             ));
+            if x.pkcs12 {
+                fixes.push(format!(
+                    "put the intermediate into the PKCS#12: openssl pkcs12 -export -out client.p12 -inkey client.key -in client.crt -certfile ca.crt (ca.crt = the intermediates), then curl -v --cert-type P12 --cert \"client.p12:$P12_PASSWORD\" {url}"
+                ));
+            }
             fixes.push(format!(
                 "send the intermediate with the certificate: cat client.crt intermediate.crt > client-chain.pem && {curl_chain}"
             ));

@@ -270,6 +270,9 @@ pub fn run(args: &VerifyArgs) -> Result<u8, Error> {
         listen: args.listen.clone(),
         sni: args.sni.clone(),
         host: args.host.clone(),
+        pkcs12: client
+            .as_ref()
+            .is_some_and(|c| c.format == client::CertFormat::Pkcs12),
     };
     let results = predict(
         &model,

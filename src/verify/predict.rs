@@ -36,6 +36,9 @@ pub struct Request {
     pub sni: Option<String>,
     /// Defaults to the SNI.
     pub host: Option<String>,
+    /// The client certificate is a PKCS#12 archive (fixes then rebuild the archive and
+    /// use `curl --cert-type P12`).
+    pub pkcs12: bool,
 }
 
 /// A server block, for output.
@@ -513,7 +516,16 @@ pub fn predict(
             };
         for (sni, host) in pairs {
             out.push(one(
-                model, files, client, &socket, &servers, default, sni, host, time,
+                model,
+                files,
+                client,
+                &socket,
+                &servers,
+                default,
+                sni,
+                host,
+                time,
+                request.pkcs12,
             )?);
         }
     }
@@ -531,6 +543,7 @@ fn one(
     sni: Option<String>,
     host: Option<String>,
     time: i64,
+    pkcs12: bool,
 ) -> Result<ServerResult, PredictError> {
     let sni_server = sni.as_deref().and_then(|n| find_server(model, servers, n));
     let hs_idx = sni_server.unwrap_or(default);
@@ -580,6 +593,7 @@ fn one(
                 labels: &labels,
                 params,
                 host: host.as_deref().or(sni.as_deref()),
+                pkcs12,
             },
         );
     } else if client.is_some() && !requested {
@@ -730,7 +744,56 @@ pub fn first_fix(
             labels: &v.labels,
             params: v.params,
             host: name.as_deref(),
+            pkcs12: client.format == super::client::CertFormat::Pkcs12,
         },
     );
     fixes.into_iter().next()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Input, LoadOptions, load};
+
+    #[test]
+    fn hosts_are_normalised() {
+        assert_eq!(normalise_host("API.Example.com.:443"), "api.example.com");
+        assert_eq!(normalise_host("[::1]:8443"), "::1");
+        assert_eq!(normalise_host("a.test"), "a.test");
+    }
+
+    #[test]
+    fn virtual_server_lookup_follows_nginx_precedence() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("nginx.conf");
+        std::fs::write(
+            &p,
+            "http {\n server { listen 443 ssl; server_name _; }\n server { listen 443 ssl; server_name ~^api\\d+\\.example\\.com$; }\n server { listen 443 ssl; server_name *.example.com; }\n server { listen 443 ssl; server_name .api.example.com; }\n server { listen 443 ssl; server_name www.*; }\n server { listen 443 ssl; server_name exact.example.com; }\n}\n",
+        )
+        .unwrap();
+        let c = load(&Input::File(p), &LoadOptions::default());
+        let m = Model::build(&c);
+        let all: Vec<usize> = (0..m.servers.len()).collect();
+        let f = |h: &str| find_server(&m, &all, h);
+        assert_eq!(f("exact.example.com"), Some(5));
+        assert_eq!(f("x.api.example.com"), Some(3), "longest leading wildcard");
+        assert_eq!(
+            f("api.example.com"),
+            Some(3),
+            ".name also matches the bare name"
+        );
+        assert_eq!(f("foo.example.com"), Some(2));
+        assert_eq!(f("www.example.org"), Some(4));
+        assert_eq!(f("api7.example.com"), Some(2), "wildcards beat regexes");
+        assert_eq!(f("api7.example.net"), None);
+        assert_eq!(f(""), None);
+    }
+
+    #[test]
+    fn optional_no_ca_tolerates_exactly_nginx_list() {
+        let tolerated: Vec<u32> = (0..100)
+            .filter(|c| tolerated_by_optional_no_ca(*c))
+            .collect();
+        assert_eq!(tolerated, [18, 19, 20, 21, 27]);
+    }
 }
