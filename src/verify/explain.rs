@@ -185,6 +185,51 @@ pub fn chain(findings: &mut Vec<String>, fixes: &mut Vec<String>, x: &Input<'_>)
             date(i.not_after)
         ));
     }
+    // CRLs: which one covers each certificate (ssl_crl checks the whole chain).
+    if x.params.crl_check {
+        for d in 0..r.chain.len() {
+            let Some(c) = x.cert(d) else { continue };
+            let crl = x
+                .store
+                .crls
+                .iter()
+                .filter(|k| k.info.issuer_canonical == c.info.issuer_canonical)
+                .max_by_key(|k| k.info.this_update);
+            match crl {
+                None => findings.push(format!(
+                    "CRL for [{d}] {}: the ssl_crl file has none from its issuer {}",
+                    c.info.subject, c.info.issuer
+                )),
+                Some(k) => {
+                    let revoked = k
+                        .info
+                        .revoked
+                        .iter()
+                        .any(|e| e.serial_bytes == c.info.serial_bytes);
+                    let next = k
+                        .info
+                        .next_update
+                        .map(|n| {
+                            let state = if n <= t { " (EXPIRED)" } else { "" };
+                            format!("next update {}{state}", date(n))
+                        })
+                        .unwrap_or_else(|| "no next update".into());
+                    findings.push(format!(
+                        "CRL for [{d}] {}: {} #{} from {}, {next}; {}",
+                        c.info.subject,
+                        k.origin.path.display(),
+                        k.origin.index,
+                        k.info.issuer,
+                        if revoked {
+                            "it lists this certificate as REVOKED"
+                        } else {
+                            "not revoked"
+                        }
+                    ));
+                }
+            }
+        }
+    }
     if r.errors.is_empty() {
         findings.push("OpenSSL raised no error".into());
         return;
@@ -396,8 +441,9 @@ pub fn chain(findings: &mut Vec<String>, fixes: &mut Vec<String>, x: &Input<'_>)
             ));
             let names: Vec<String> = missing.iter().map(|m| format!("{}.crl", cn(m))).collect();
             fixes.push(format!(
-                "generate the missing CRL (openssl ca -gencrl -config ca.cnf -out {}) and put one CRL per CA in the file: cat {} > crl.pem",
+                "generate the missing CRL (openssl ca -gencrl -config ca.cnf -out {}) and keep one CRL per CA of the chain in the file: cat {} {} > crl.pem, then `ssl_crl crl.pem;`",
                 names.first().cloned().unwrap_or_else(|| "ca.crl".into()),
+                x.directive_file("ssl_crl").unwrap_or_default(),
                 names.join(" ")
             ));
         }
