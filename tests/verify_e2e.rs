@@ -349,6 +349,16 @@ fn profiles() -> Vec<(&'static str, &'static str, &'static str)> {
             "ssl_client_certificate root_int_int2.pem; ssl_verify_depth 2;",
         ),
         (
+            "root_tls13",
+            "on",
+            "ssl_client_certificate root.pem; ssl_protocols TLSv1.2 TLSv1.3;",
+        ),
+        (
+            "root_tls13",
+            "optional_no_ca",
+            "ssl_client_certificate root.pem; ssl_protocols TLSv1.2 TLSv1.3;",
+        ),
+        (
             "depth1",
             "on",
             "ssl_client_certificate root.pem; ssl_verify_depth 1;",
@@ -556,6 +566,17 @@ fn scenarios() -> Vec<(
         ("opt_int_nowhere", "root", "optional", Some("leaf_only")),
         ("opt_selfsigned", "root", "optional", Some("selfleaf")),
         ("der_leaf_root", "root", "on", Some("leaf_root.der")),
+        // Over TLS 1.3 (curl --tlsv1.3): the same answers.
+        ("tls13_good", "root_tls13", "on", Some("leaf")),
+        ("tls13_absent", "root_tls13", "on", None),
+        ("tls13_unknown_ca", "root_tls13", "on", Some("leaf_unk")),
+        ("tls13_expired", "root_tls13", "on", Some("leaf_exp")),
+        (
+            "tls13_nca_unknown_ca",
+            "root_tls13",
+            "optional_no_ca",
+            Some("leaf_unk"),
+        ),
     ]);
     v.push(("p12_good", "root", "on", Some("leaf.p12")));
     v
