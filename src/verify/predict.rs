@@ -614,6 +614,18 @@ fn one(
         && mode != VerifyMode::Off
         && normalise_host(sni.as_deref().unwrap_or(""))
             != normalise_host(host.as_deref().unwrap_or(""));
+    if hs_idx != req_idx && !misdirected {
+        findings.push(format!(
+            "the handshake ran with the settings of server {} ({}, ssl_verify_client {}: {}), chosen by {}; the request goes to server {} (chosen by Host), whose ssl_verify_client {} decides whether it is rejected",
+            hs.display_name(),
+            model.config.sources.location(hs.block.span),
+            hs.verify_mode().as_str(),
+            if requested { "a certificate was requested and verified with its CA files" } else { "no certificate was requested" },
+            if sni_server.is_some() { "SNI" } else { "being the default server (no SNI, or an SNI no server_name matches)" },
+            rq.display_name(),
+            mode.as_str()
+        ));
+    }
     let (nginx_status, error_log) = if misdirected {
         let sni_name = hs.names.first().cloned().unwrap_or_default();
         findings.push(format!(
