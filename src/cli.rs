@@ -39,6 +39,8 @@ pub enum Command {
         /// The rule's code or name.
         code: String,
     },
+    /// Predict what nginx does with a client certificate, server by server.
+    Verify(crate::verify::VerifyArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -97,6 +99,17 @@ pub struct LintArgs {
     /// Also print, on stderr, the files read and the settings in effect.
     #[arg(long, short = 'v', conflicts_with = "quiet")]
     pub verbose: bool,
+    /// Check this client certificate (PEM, DER or PKCS#12) against every mTLS server
+    /// (rules MTLS3xx). Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub client_cert: Vec<PathBuf>,
+    /// The private key of the `--client-cert` at the same position. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub client_key: Vec<PathBuf>,
+    /// The NAME of an environment variable holding the PKCS#12 password of the client
+    /// certificates (never the password itself).
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

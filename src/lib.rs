@@ -8,6 +8,7 @@ pub mod model;
 pub mod report;
 pub mod rules;
 pub mod settings;
+pub mod verify;
 
 use std::io::{Read, Write};
 
@@ -88,6 +89,7 @@ pub fn run(cli: Cli) -> u8 {
                 .map_err(Error::Output)
         }
         Some(Command::Rule { code }) => print_rule(&code),
+        Some(Command::Verify(args)) => verify::run(&args),
         None => report::run_lint(&cli.lint),
     };
     match result {

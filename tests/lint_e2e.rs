@@ -235,6 +235,7 @@ fn predict(conf: &Path) -> (Prediction, Vec<String>) {
         model: &model,
         files: &files,
         options: &options,
+        client_certs: &[],
     });
     let has = |codes: &[&str]| {
         findings

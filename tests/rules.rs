@@ -16,6 +16,7 @@ use nginx_mtls_lint::config::{Input, LoadOptions, load};
 use nginx_mtls_lint::model::Model;
 use nginx_mtls_lint::report::human;
 use nginx_mtls_lint::rules::{self, CertFiles, Context, Options};
+use nginx_mtls_lint::verify::{ClientCert, PasswordSource, load_client_cert};
 use pki::{AT, DAY, ca, crl, leaf};
 use rcgen::ExtendedKeyUsagePurpose;
 
@@ -87,6 +88,47 @@ fn write_pki(dir: &Path) {
         "crl-and-cert.pem",
         &format!("{}{}{}", long(&root), long(&int), other.pem),
     );
+    // Client certificates for the MTLS3xx rules.
+    let client_chain = format!("{}{}", client.pem, int.pem);
+    w("client-chain.pem", &client_chain);
+    w("client.key", &client.key.serialize_pem());
+    w("other.key", &other.key.serialize_pem());
+    let expiring = leaf("client-expiring")
+        .validity(AT - 300 * DAY, AT + 10 * DAY)
+        .signed_by(&int);
+    w(
+        "client-expiring.pem",
+        &format!("{}{}", expiring.pem, int.pem),
+    );
+    w("client-expiring.key", &expiring.key.serialize_pem());
+    let p12 =
+        |with_key: bool, chain: &[&pki::Cert]| -> Vec<u8> {
+            let certs: Vec<p12_keystore::Certificate> = std::iter::once(&client)
+                .chain(chain.iter().copied())
+                .map(|c| p12_keystore::Certificate::from_der(&c.der).unwrap())
+                .collect();
+            let mut ks = p12_keystore::KeyStore::new();
+            if with_key {
+                let key = p12_keystore::PrivateKey::from_der(&client.key.serialize_der()).unwrap();
+                ks.add_entry(
+                    "client",
+                    p12_keystore::KeyStoreEntry::PrivateKeyChain(
+                        p12_keystore::PrivateKeyChain::new(vec![1u8, 2, 3], key, certs),
+                    ),
+                );
+            } else {
+                for (i, c) in certs.into_iter().enumerate() {
+                    ks.add_entry(
+                        &format!("c{i}"),
+                        p12_keystore::KeyStoreEntry::Certificate(c),
+                    );
+                }
+            }
+            ks.writer("").write().unwrap()
+        };
+    fs::write(p.join("client.p12"), p12(true, &[&int])).unwrap();
+    fs::write(p.join("client-nochain.p12"), p12(true, &[])).unwrap();
+    fs::write(p.join("client-nokey.p12"), p12(false, &[&int])).unwrap();
     let many: String = (0..120)
         .map(|i| ca(&format!("Bulk CA {i:03}")).self_signed().pem)
         .collect();
@@ -96,6 +138,18 @@ fn write_pki(dir: &Path) {
 /// Runs every rule on one fixture; returns the rendered findings and their codes.
 fn lint(dir: &Path, conf: &Path) -> (String, Vec<&'static str>) {
     let config = load(&Input::File(conf.to_path_buf()), &LoadOptions::default());
+    // `# client-cert: pki/FILE [pki/KEY]` lines name client certificates (MTLS3xx).
+    let text = fs::read_to_string(conf).unwrap();
+    let client_certs: Vec<ClientCert> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("# client-cert:"))
+        .map(|rest| {
+            let mut parts = rest.split_whitespace();
+            let cert = dir.join(parts.next().unwrap());
+            let key = parts.next().map(|k| dir.join(k));
+            load_client_cert(&cert, key.as_deref(), &PasswordSource::None).unwrap()
+        })
+        .collect();
     let model = Model::build(&config);
     let files = CertFiles::read(&model);
     let options = Options {
@@ -107,6 +161,7 @@ fn lint(dir: &Path, conf: &Path) -> (String, Vec<&'static str>) {
         model: &model,
         files: &files,
         options: &options,
+        client_certs: &client_certs,
     });
     // Temporary paths out of the text before it is wrapped.
     let d = dir.display().to_string();

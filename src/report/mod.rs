@@ -96,11 +96,13 @@ pub fn run_lint(args: &LintArgs) -> Result<u8, Error> {
     if let Some(v) = settings.nginx_version {
         options.nginx_version = v;
     }
+    let client_certs = crate::verify::load_lint_clients(args)?;
     let findings = rules::check(&Context {
         config: &config,
         model: &model,
         files: &files,
         options: &options,
+        client_certs: &client_certs,
     });
     let findings = settings.apply(&config, findings);
     let summary = Summary::new(&model, &files, &findings);

@@ -38,6 +38,12 @@ mod mtls201_ca_certificate_expiring;
 mod mtls202_server_certificate_unreadable;
 mod mtls204_server_chain_incomplete;
 mod mtls205_server_certificate_expiring;
+mod mtls301_client_certificate_rejected;
+mod mtls302_client_certificate_unverified;
+mod mtls303_client_key_mismatch;
+mod mtls304_client_certificate_expiring;
+mod mtls305_pkcs12_incomplete;
+mod mtls306_pkcs12_keychain_incompatible;
 
 pub use support::{CertFiles, Options};
 
@@ -170,6 +176,8 @@ pub struct Context<'a> {
     pub model: &'a Model<'a>,
     pub files: &'a CertFiles,
     pub options: &'a Options,
+    /// Client certificates given with `--client-cert` (rules MTLS3xx).
+    pub client_certs: &'a [crate::verify::ClientCert],
 }
 
 /// Declares a rule's static [`RuleInfo`] from its file.
@@ -220,6 +228,12 @@ pub fn registry() -> Vec<&'static dyn Rule> {
         &mtls202_server_certificate_unreadable::Rule202,
         &mtls204_server_chain_incomplete::Rule204,
         &mtls205_server_certificate_expiring::Rule205,
+        &mtls301_client_certificate_rejected::Rule301,
+        &mtls302_client_certificate_unverified::Rule302,
+        &mtls303_client_key_mismatch::Rule303,
+        &mtls304_client_certificate_expiring::Rule304,
+        &mtls305_pkcs12_incomplete::Rule305,
+        &mtls306_pkcs12_keychain_incompatible::Rule306,
     ]
 }
 
