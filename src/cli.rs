@@ -25,6 +25,8 @@ pub enum Command {
     Lint(LintArgs),
     /// Print the parsed configuration as crossplane-compatible JSON.
     Parse(ParseArgs),
+    /// Summarise what nginx logged about client certificates (access and error logs).
+    Logs(crate::logs::LogsArgs),
 }
 
 #[derive(Args, Debug, Clone)]

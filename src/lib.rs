@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod logs;
 pub mod report;
 pub mod rules;
 
@@ -71,6 +72,7 @@ pub fn run(cli: Cli) -> u8 {
     let result = match cli.command {
         Some(Command::Parse(args)) => run_parse(&args),
         Some(Command::Lint(args)) => report::run_lint(&args),
+        Some(Command::Logs(args)) => logs::run(&args),
         None => report::run_lint(&cli.lint),
     };
     match result {
