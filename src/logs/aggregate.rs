@@ -55,7 +55,14 @@ impl Hasher for Fx {
     }
     #[inline]
     fn finish(&self) -> u64 {
-        self.0
+        // Fx alone leaves the low bits (hashbrown's bucket index) poorly mixed for keys
+        // that differ only at their end (IP addresses, serials): finish with a
+        // murmur3-style avalanche.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h
     }
 }
 

@@ -246,7 +246,9 @@ fn find_lit(hay: &[u8], lit: &[u8], json: bool) -> Option<usize> {
                 continue;
             }
         }
-        if hay[i..].starts_with(lit) {
+        // Literals are short: a byte loop beats a memcmp call.
+        let rest = &lit[1..];
+        if hay.len() - i > rest.len() && rest.iter().zip(&hay[i + 1..]).all(|(a, b)| a == b) {
             return Some(i);
         }
         from = i + 1;
@@ -309,8 +311,15 @@ pub fn unescape<'a>(raw: &'a [u8], escape: Escape, out: &'a mut Vec<u8>) -> &'a 
     };
     let mut i = 0;
     while i < raw.len() {
+        // Copy the run up to the next backslash in one go.
+        let run = memchr::memchr(b'\\', &raw[i..]).unwrap_or(raw.len() - i);
+        out.extend_from_slice(&raw[i..i + run]);
+        i += run;
+        if i >= raw.len() {
+            break;
+        }
         let c = raw[i];
-        if c != b'\\' || i + 1 >= raw.len() {
+        if i + 1 >= raw.len() {
             out.push(c);
             i += 1;
             continue;
