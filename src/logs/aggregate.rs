@@ -6,7 +6,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::logs::args::Escape;
 use crate::logs::errorlog::{self, MsgKind};
-use crate::logs::format::{Field, LogFormat, Record, unescape};
+use crate::logs::format::{Field, LogFormat, Record, eq_small, unescape};
 use crate::logs::time;
 
 /// Default for `--limit`: distinct certificates, client addresses and servers kept
@@ -103,10 +103,30 @@ pub struct FileInfo {
     pub unmatched: u64,
 }
 
+/// Counts indexed by interned `$ssl_client_verify` value (see [`Stats::verify_names`]).
+pub type VCounts = Vec<u64>;
+
+#[inline]
+fn vbump(v: &mut VCounts, id: u32, n: u64) {
+    let i = id as usize;
+    if v.len() <= i {
+        v.resize(i + 1, 0);
+    }
+    v[i] += n;
+}
+
+fn vadd(dst: &mut VCounts, src: &[u64], remap: &[u32]) {
+    for (i, n) in src.iter().enumerate() {
+        if *n > 0 {
+            vbump(dst, remap[i], *n);
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct ServerStat {
     pub requests: u64,
-    pub verify: Map<u64>,
+    pub verify: VCounts,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -119,7 +139,7 @@ pub struct CertStat {
     pub count: u64,
     pub first_seen: Option<i64>,
     pub last_seen: Option<i64>,
-    pub verify: Map<u64>,
+    pub verify: VCounts,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -128,7 +148,8 @@ pub struct ClientStat {
     pub failed: u64,
     /// Requests refused with 400 (no certificate with `ssl_verify_client on`, or failed).
     pub status_400: u64,
-    pub reasons: Map<u64>,
+    /// `FAILED:*` results (by verify id).
+    pub reasons: VCounts,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -183,7 +204,9 @@ pub struct Stats {
     pub none_400: u64,
     pub failed_400: u64,
     pub unmatched_samples: Vec<Sample>,
-    pub verify: Map<u64>,
+    /// Interned `$ssl_client_verify` values: id -> bytes.
+    pub verify_names: Vec<Vec<u8>>,
+    pub verify: VCounts,
     pub status: BTreeMap<u16, u64>,
     pub servers: HashMap<Vec<u8>, ServerStat, BuildHasherDefault<Fx>>,
     pub servers_other: u64,
@@ -212,6 +235,8 @@ pub struct Counter<'f> {
     status_buf: [u64; 600],
     last_time_raw: Vec<u8>,
     last_time: Option<i64>,
+    /// The bucket being filled (flushed into the map when the time moves on).
+    bucket: Option<(i64, Bucket)>,
 }
 
 impl Stats {
@@ -221,6 +246,42 @@ impl Stats {
             bucket_secs: bucket_secs.max(1),
             ..Stats::default()
         }
+    }
+
+    /// The id of a `$ssl_client_verify` value (beyond [`MAX_SMALL`] values: `(other)`).
+    pub fn intern(&mut self, v: &[u8]) -> u32 {
+        if let Some(i) = self.verify_names.iter().position(|n| n == v) {
+            return i as u32;
+        }
+        if self.verify_names.len() >= MAX_SMALL {
+            return self.intern_other();
+        }
+        self.verify_names.push(v.to_vec());
+        (self.verify_names.len() - 1) as u32
+    }
+
+    fn intern_other(&mut self) -> u32 {
+        const OTHER: &[u8] = b"(other)";
+        match self.verify_names.iter().position(|n| n == OTHER) {
+            Some(i) => i as u32,
+            None => {
+                self.verify_names.push(OTHER.to_vec());
+                (self.verify_names.len() - 1) as u32
+            }
+        }
+    }
+
+    /// Counts by verify id as a map from the value.
+    pub fn vmap(&self, c: &[u64]) -> Map<u64> {
+        let mut m = Map::default();
+        for (i, n) in c.iter().enumerate() {
+            if *n > 0
+                && let Some(name) = self.verify_names.get(i)
+            {
+                *m.entry(name.clone()).or_default() += *n;
+            }
+        }
+        m
     }
 
     /// An empty copy with the same settings.
@@ -275,19 +336,18 @@ impl Stats {
                 self.unmatched_samples.push(s);
             }
         }
-        for (k, v) in o.verify {
-            bump(&mut self.verify, &k, v, MAX_SMALL);
-        }
+        let remap: Vec<u32> = o.verify_names.iter().map(|n| self.intern(n)).collect();
+        vadd(&mut self.verify, &o.verify, &remap);
         for (k, v) in o.status {
             *self.status.entry(k).or_default() += v;
         }
         for (k, v) in o.servers {
             if let Some(s) = self.servers.get_mut(&k) {
                 s.requests += v.requests;
-                for (vk, vv) in v.verify {
-                    bump(&mut s.verify, &vk, vv, MAX_SMALL);
-                }
+                vadd(&mut s.verify, &v.verify, &remap);
             } else if self.servers.len() < limit {
+                let mut v = v;
+                v.verify = remapped(&v.verify, &remap);
                 self.servers.insert(k, v);
             } else {
                 self.servers_other += v.requests;
@@ -302,10 +362,10 @@ impl Stats {
                 if c.not_after.is_none() {
                     c.not_after = v.not_after;
                 }
-                for (vk, vv) in v.verify {
-                    bump(&mut c.verify, &vk, vv, MAX_SMALL);
-                }
+                vadd(&mut c.verify, &v.verify, &remap);
             } else if self.certs.len() < limit {
+                let mut v = v;
+                v.verify = remapped(&v.verify, &remap);
                 self.certs.insert(k, v);
             } else {
                 self.certs_other += v.count;
@@ -317,10 +377,10 @@ impl Stats {
                 c.none += v.none;
                 c.failed += v.failed;
                 c.status_400 += v.status_400;
-                for (rk, rv) in v.reasons {
-                    bump(&mut c.reasons, &rk, rv, 16);
-                }
+                vadd(&mut c.reasons, &v.reasons, &remap);
             } else if self.clients.len() < limit {
+                let mut v = v;
+                v.reasons = remapped(&v.reasons, &remap);
                 self.clients.insert(k, v);
             } else {
                 self.clients_other += v.none + v.failed;
@@ -383,6 +443,12 @@ impl Stats {
     }
 }
 
+fn remapped(src: &[u64], remap: &[u32]) -> VCounts {
+    let mut v = VCounts::new();
+    vadd(&mut v, src, remap);
+    v
+}
+
 fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
     match (a, b) {
         (Some(x), Some(y)) => Some(x.min(y)),
@@ -423,6 +489,7 @@ impl<'f> Counter<'f> {
             status_buf: [0; 600],
             last_time_raw: Vec::with_capacity(40),
             last_time: None,
+            bucket: None,
         }
     }
 
@@ -433,6 +500,15 @@ impl<'f> Counter<'f> {
     }
 
     pub fn flush_status(&mut self) {
+        if let Some((start, b)) = self.bucket.take()
+            && let Some(x) = self.stats.bucket(start)
+        {
+            x.total += b.total;
+            x.success += b.success;
+            x.none += b.none;
+            x.failed += b.failed;
+            x.status_400 += b.status_400;
+        }
         for (i, n) in self.status_buf.iter_mut().enumerate() {
             if *n > 0 {
                 *self.stats.status.entry(i as u16).or_default() += *n;
@@ -501,12 +577,19 @@ impl<'f> Counter<'f> {
             }
         }
         let is_400 = status == Some(400);
-        if fmt.has(Field::Verify) {
-            bump(&mut st.verify, verify, 1, MAX_SMALL);
-        }
-        let failed = verify.starts_with(b"FAILED");
-        let none = verify == b"NONE";
-        let success = verify == b"SUCCESS";
+        let vid = if fmt.has(Field::Verify) {
+            let id = match st.verify_names.iter().position(|n| eq_small(n, verify)) {
+                Some(i) => i as u32,
+                None => st.intern(verify),
+            };
+            vbump(&mut st.verify, id, 1);
+            Some(id)
+        } else {
+            None
+        };
+        let failed = verify.len() >= 6 && eq_small(&verify[..6], b"FAILED");
+        let none = eq_small(verify, b"NONE");
+        let success = eq_small(verify, b"SUCCESS");
         if is_400 {
             st.none_400 += u64::from(none);
             st.failed_400 += u64::from(failed);
@@ -536,8 +619,8 @@ impl<'f> Counter<'f> {
             };
             if let Some(s) = s {
                 s.requests += 1;
-                if fmt.has(Field::Verify) {
-                    bump(&mut s.verify, verify, 1, MAX_SMALL);
+                if let Some(id) = vid {
+                    vbump(&mut s.verify, id, 1);
                 }
             }
         }
@@ -581,8 +664,8 @@ impl<'f> Counter<'f> {
                 c.count += 1;
                 c.first_seen = min_opt(c.first_seen, t);
                 c.last_seen = max_opt(c.last_seen, t);
-                if fmt.has(Field::Verify) {
-                    bump(&mut c.verify, verify, 1, 64);
+                if let Some(id) = vid {
+                    vbump(&mut c.verify, id, 1);
                 }
             }
         }
@@ -602,7 +685,9 @@ impl<'f> Counter<'f> {
             if let Some(c) = c {
                 if failed {
                     c.failed += 1;
-                    bump(&mut c.reasons, verify, 1, 16);
+                    if let Some(id) = vid {
+                        vbump(&mut c.reasons, id, 1);
+                    }
                 } else {
                     c.none += 1;
                 }
@@ -615,7 +700,12 @@ impl<'f> Counter<'f> {
         match t {
             Some(t) => {
                 st.note_time(t);
-                if let Some(b) = st.bucket(t) {
+                let start = t - t.rem_euclid(st.bucket_secs);
+                if self.bucket.is_some_and(|b| b.0 != start) {
+                    self.flush_status();
+                }
+                {
+                    let (_, b) = self.bucket.get_or_insert((start, Bucket::default()));
                     b.total += 1;
                     b.success += u64::from(success);
                     b.none += u64::from(none);
@@ -623,7 +713,7 @@ impl<'f> Counter<'f> {
                     b.status_400 += u64::from(is_400);
                 }
             }
-            None => st.without_time += 1,
+            None => self.stats.without_time += 1,
         }
     }
 
@@ -640,7 +730,7 @@ impl<'f> Counter<'f> {
                 return None;
             };
         let _ = fmt;
-        if raw == &self.last_time_raw[..] {
+        if eq_small(raw, &self.last_time_raw) {
             return self.last_time;
         }
         self.last_time_raw.clear();

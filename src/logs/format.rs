@@ -190,8 +190,11 @@ impl LogFormat {
     /// the line does not have the format's shape.
     pub fn extract(&self, line: &[u8], rec: &mut Record) -> bool {
         rec.clear();
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if !line.starts_with(&self.prefix) {
+        let line = match line.last() {
+            Some(b'\r') => &line[..line.len() - 1],
+            _ => line,
+        };
+        if line.len() < self.prefix.len() || !eq_small(&line[..self.prefix.len()], &self.prefix) {
             return false;
         }
         let mut pos = self.prefix.len();
@@ -209,7 +212,9 @@ impl LogFormat {
                     next = line.len();
                 }
             } else if s.last {
-                if !line.ends_with(&s.lit) || line.len() < pos + s.lit.len() {
+                if line.len() < pos + s.lit.len()
+                    || !eq_small(&line[line.len() - s.lit.len()..], &s.lit)
+                {
                     return false;
                 }
                 end = line.len() - s.lit.len();
@@ -238,7 +243,12 @@ fn find_lit(hay: &[u8], lit: &[u8], json: bool) -> Option<usize> {
     let first = lit[0];
     let mut from = 0;
     loop {
-        let i = from + memchr::memchr(first, &hay[from..])?;
+        // Most values are short: look at a few bytes before paying for a memchr call.
+        let near = hay.len().min(from + 16);
+        let i = match hay[from..near].iter().position(|c| *c == first) {
+            Some(k) => from + k,
+            None => near + memchr::memchr(first, &hay[near..])?,
+        };
         if json {
             let bs = hay[..i].iter().rev().take_while(|c| **c == b'\\').count();
             if bs % 2 == 1 {
@@ -253,6 +263,12 @@ fn find_lit(hay: &[u8], lit: &[u8], json: bool) -> Option<usize> {
         }
         from = i + 1;
     }
+}
+
+/// Byte equality without a `memcmp` call (the slices here are a few bytes long).
+#[inline]
+pub fn eq_small(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 /// Where each needed field lies in the current line.

@@ -63,7 +63,7 @@ fn failure(verify: &str, reason: &str, count: u64) -> Value {
 
 fn failures(st: &Stats) -> Vec<Value> {
     let mut rows: Vec<(u64, Value)> = Vec::new();
-    for (k, n) in st.verify.iter() {
+    for (k, n) in st.vmap(&st.verify).iter() {
         let v = s(k);
         if let Some(r) = reasons::verify_reason(&v) {
             rows.push((*n, failure(&v, r, *n)));
@@ -203,7 +203,7 @@ pub fn json(st: &Stats, ctx: &Ctx) -> Value {
     servers.sort_by(|a, b| b.1.requests.cmp(&a.1.requests).then(a.0.cmp(b.0)));
     let servers: Vec<Value> = servers
         .into_iter()
-        .map(|(k, v)| json!({"server": s(k), "requests": v.requests, "verify": counts(&v.verify)}))
+        .map(|(k, v)| json!({"server": s(k), "requests": v.requests, "verify": counts(&st.vmap(&v.verify))}))
         .collect();
     let mut certs: Vec<_> = st.certs.values().collect();
     certs.sort_by(|a, b| b.count.cmp(&a.count).then(a.subject.cmp(&b.subject)));
@@ -213,7 +213,7 @@ pub fn json(st: &Stats, ctx: &Ctx) -> Value {
             json!({"subject": s(&c.subject), "serial": s(&c.serial), "issuer": s(&c.issuer),
                    "fingerprint": s(&c.fingerprint), "not_after": t(c.not_after),
                    "count": c.count, "first_seen": t(c.first_seen), "last_seen": t(c.last_seen),
-                   "verify": counts(&c.verify)})
+                   "verify": counts(&st.vmap(&c.verify))})
         })
         .collect();
     let mut clients: Vec<_> = st.clients.iter().collect();
@@ -226,7 +226,7 @@ pub fn json(st: &Stats, ctx: &Ctx) -> Value {
         .into_iter()
         .map(|(k, c)| {
             json!({"address": s(k), "none": c.none, "failed": c.failed,
-                   "status_400": c.status_400, "reasons": counts(&c.reasons)})
+                   "status_400": c.status_400, "reasons": counts(&st.vmap(&c.reasons))})
         })
         .collect();
     let buckets: Vec<Value> = st
@@ -253,7 +253,7 @@ pub fn json(st: &Stats, ctx: &Ctx) -> Value {
             "without_time": st.without_time,
         },
         "unmatched_samples": samples,
-        "verify": counts(&st.verify),
+        "verify": counts(&st.vmap(&st.verify)),
         "status": status,
         "refused": {"none_400": st.none_400, "failed_400": st.failed_400},
         "failures": failures(st),
@@ -320,11 +320,11 @@ pub fn human(st: &Stats, ctx: &Ctx) -> String {
         );
     }
     if st.access_lines > 0 {
-        let total: u64 = st.verify.values().sum();
+        let total: u64 = st.verify.iter().sum();
         if total > 0 {
             let _ = writeln!(o, "\nClient certificate verification ($ssl_client_verify)");
             let _ = writeln!(o, "  {:>10} {:>7}  RESULT", "COUNT", "SHARE");
-            for (k, n) in sorted(&st.verify, s) {
+            for (k, n) in sorted(&st.vmap(&st.verify), s) {
                 let _ = writeln!(
                     o,
                     "  {:>10} {:>6.1}%  {}",
@@ -578,7 +578,7 @@ pub fn prometheus(st: &Stats, ctx: &Ctx) -> String {
     servers.sort_by(|a, b| a.0.cmp(b.0));
     let mut any = false;
     for (k, v) in &servers {
-        for (res, n) in sorted(&v.verify, s) {
+        for (res, n) in sorted(&st.vmap(&v.verify), s) {
             let (result, reason) = match res.split_once(':') {
                 Some((r, why)) => (r.to_string(), why.to_string()),
                 None => (res.clone(), String::new()),
@@ -594,7 +594,7 @@ pub fn prometheus(st: &Stats, ctx: &Ctx) -> String {
         }
     }
     if !any {
-        for (res, n) in sorted(&st.verify, s) {
+        for (res, n) in sorted(&st.vmap(&st.verify), s) {
             let (result, reason) = match res.split_once(':') {
                 Some((r, why)) => (r.to_string(), why.to_string()),
                 None => (res.clone(), String::new()),
