@@ -4,7 +4,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::logs::args::Escape;
 use crate::logs::errorlog::{self, MsgKind};
 use crate::logs::format::{Field, LogFormat, Record, eq_small, unescape};
 use crate::logs::time;
@@ -354,7 +353,10 @@ impl Stats {
             }
         }
         self.servers_other += o.servers_other;
-        for (k, v) in o.certs {
+        for (_, v) in o.certs {
+            let mut k = v.subject.clone();
+            k.push(0);
+            k.extend_from_slice(&v.serial);
             if let Some(c) = self.certs.get_mut(&k) {
                 c.count += v.count;
                 c.first_seen = min_opt(c.first_seen, v.first_seen);
@@ -629,19 +631,20 @@ impl<'f> Counter<'f> {
         let subject = rec.raw(line, Field::SubjectDn);
         let serial = rec.raw(line, Field::Serial);
         if subject.is_some() || serial.is_some() {
+            // Keyed by the escaped bytes (one format per counter); `merge` re-keys by
+            // the decoded subject and serial.
             let key = &mut self.key;
             key.clear();
-            key.extend_from_slice(unescape(subject.unwrap_or(b""), esc, d1));
+            key.extend_from_slice(subject.unwrap_or(b""));
             key.push(0);
-            key.extend_from_slice(unescape(serial.unwrap_or(b""), esc, d2));
+            key.extend_from_slice(serial.unwrap_or(b""));
             let c = if let Some(c) = st.certs.get_mut(&key[..]) {
                 Some(c)
             } else if st.certs.len() < limit {
-                let sub_len = key.iter().position(|c| *c == 0).unwrap_or(key.len());
                 let mut dec = Vec::new();
                 let c = CertStat {
-                    subject: key[..sub_len].to_vec(),
-                    serial: key.get(sub_len + 1..).unwrap_or_default().to_vec(),
+                    subject: unescape(subject.unwrap_or(b""), esc, d1).to_vec(),
+                    serial: unescape(serial.unwrap_or(b""), esc, d2).to_vec(),
                     issuer: rec
                         .raw(line, Field::IssuerDn)
                         .map(|v| unescape(v, esc, &mut dec).to_vec())
@@ -795,9 +798,4 @@ impl<'f> Counter<'f> {
             self.stats.note_time(t);
         }
     }
-}
-
-/// Escape mode helper for callers that only have a format name.
-pub fn escape_of(f: Option<&LogFormat>) -> Escape {
-    f.map_or(Escape::Default, |f| f.escape)
 }

@@ -76,6 +76,8 @@ pub struct LogFormat {
     pub source: String,
     prefix: Vec<u8>,
     steps: Vec<Step>,
+    /// Index of the last step holding a needed field.
+    stop: usize,
     has: [bool; FIELD_COUNT],
 }
 
@@ -168,7 +170,22 @@ impl LogFormat {
                 has[f as usize] = true;
             }
         }
+        // Fallbacks that are not read when the better field is there.
+        let unneeded = |f: Field| match f {
+            Field::SslServerName => has[Field::ServerName as usize],
+            Field::Host => has[Field::ServerName as usize] || has[Field::SslServerName as usize],
+            _ => false,
+        };
+        for s in &mut steps {
+            if s.field.is_some_and(unneeded) {
+                s.field = None;
+            }
+        }
+        // Parse only as far as the last needed field; the rest of the line is checked
+        // only for the format's last literal.
+        let stop = steps.iter().rposition(|s| s.field.is_some()).unwrap_or(0);
         LogFormat {
+            stop,
             name: name.to_string(),
             escape,
             source: source.to_string(),
@@ -199,7 +216,7 @@ impl LogFormat {
         }
         let mut pos = self.prefix.len();
         let json = self.escape == Escape::Json;
-        for s in &self.steps {
+        for (k, s) in self.steps.iter().enumerate() {
             let end;
             let next;
             if s.lit.is_empty() {
@@ -232,6 +249,12 @@ impl LogFormat {
                 rec.ranges[f as usize] = (pos as u32, end as u32);
             }
             pos = next;
+            if k == self.stop && !s.last {
+                // Nothing needed beyond here: the line must still end like the format.
+                let tail = self.steps.last().map_or(&[][..], |l| &l.lit[..]);
+                return line.len() >= pos + tail.len()
+                    && eq_small(&line[line.len() - tail.len()..], tail);
+            }
         }
         pos == line.len()
     }

@@ -24,7 +24,7 @@ pub use args::LogsArgs;
 
 use crate::Error;
 use aggregate::Stats;
-use args::{Kind, LogsFormat};
+use args::LogsFormat;
 use plan::FileSpec;
 
 /// Everything decided before reading.
@@ -206,6 +206,5 @@ pub fn run(args: &LogsArgs) -> Result<u8, Error> {
         top: args.top,
     };
     emit(args.output.as_deref(), &render(args.format, &stats, &ctx))?;
-    let _ = Kind::Access;
     Ok(crate::exit::CLEAN)
 }
