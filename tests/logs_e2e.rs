@@ -296,12 +296,15 @@ fn counts_match_requests_made_by_real_clients() {
     let dir = tmp.path();
     make_certs(dir);
     let (pa, pb) = (common::free_port(), common::free_port());
+    // c.test shares a.test's port: a request negotiated as a.test (SNI) but sent with
+    // `Host: c.test` is refused with 421 and the SNI/Host mismatch message.
     let conf = format!(
-        "{}http {{\n    {}{LOG_FORMATS}{}{}}}\n",
+        "{}http {{\n    {}{LOG_FORMATS}{}{}{}}}\n",
         common::preamble(dir),
         common::http_temp_paths(dir),
         server("a.test", pa, "optional", "logs/a.log", "mtls"),
         server("b.test", pb, "on", "logs/b.json.log", "mtls_json"),
+        server("c.test", pa, "on", "logs/a.log", "mtls"),
     );
     // nginx resolves certificate paths against the conf dir and log paths against -p:
     // both are `dir` here.
@@ -324,18 +327,47 @@ fn counts_match_requests_made_by_real_clients() {
             assert_eq!(&curl(host, *port, *client, dir), want, "{host} {client:?}");
         }
     }
+    // SNI a.test, Host c.test.
+    let misdirected = run(Command::new("curl").current_dir(dir).args([
+        "-sk",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "--max-time",
+        "10",
+        "--cert",
+        "good.crt",
+        "--key",
+        "good.key",
+        "-H",
+        "Host: c.test",
+        "--resolve",
+        &format!("a.test:{pa}:127.0.0.1"),
+        &format!("https://a.test:{pa}/"),
+    ]));
+    assert_eq!(misdirected, "421");
+    // A client that rejects nginx's certificate (curl without -k does not know our CA):
+    // the handshake fails with an alert that nginx logs at info.
+    let rejected = Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "--max-time", "10", "--resolve"])
+        .arg(format!("b.test:{pb}:127.0.0.1"))
+        .arg(format!("https://b.test:{pb}/"))
+        .status()
+        .unwrap();
+    assert!(!rejected.success());
     nginx.stop();
 
     let d = dir.display().to_string();
     let v = logs_json(&["--config", &format!("{d}/nginx.conf"), "--prefix", &d]);
 
     // Every request is one matched access log line.
-    assert_eq!(v["lines"]["access"], 15, "{v:#}");
-    assert_eq!(v["lines"]["matched"], 15, "{v:#}");
+    assert_eq!(v["lines"]["access"], 16, "{v:#}");
+    assert_eq!(v["lines"]["matched"], 16, "{v:#}");
     assert_eq!(v["lines"]["unmatched"], 0, "{v:#}");
     assert_eq!(
         v["verify"],
-        json!({"SUCCESS": 5, "NONE": 4, "FAILED:certificate has expired": 3,
+        json!({"SUCCESS": 6, "NONE": 4, "FAILED:certificate has expired": 3,
                "FAILED:unable to verify the first certificate": 3})
     );
     let server = |name: &str| {
@@ -349,7 +381,8 @@ fn counts_match_requests_made_by_real_clients() {
     };
     assert_eq!(
         server(&format!("a.test:{pa}"))["verify"],
-        json!({"SUCCESS": 3, "NONE": 2, "FAILED:certificate has expired": 2,
+        // The misdirected request is logged by the server its SNI selected.
+        json!({"SUCCESS": 4, "NONE": 2, "FAILED:certificate has expired": 2,
                "FAILED:unable to verify the first certificate": 1})
     );
     assert_eq!(
@@ -357,7 +390,7 @@ fn counts_match_requests_made_by_real_clients() {
         json!({"SUCCESS": 2, "NONE": 2, "FAILED:certificate has expired": 1,
                "FAILED:unable to verify the first certificate": 2})
     );
-    assert_eq!(v["status"], json!({"200": 7, "400": 8}));
+    assert_eq!(v["status"], json!({"200": 7, "400": 8, "421": 1}));
     // NONE refused with 400 only on the `ssl_verify_client on` server.
     assert_eq!(v["refused"], json!({"none_400": 2, "failed_400": 6}));
 
@@ -371,7 +404,7 @@ fn counts_match_requests_made_by_real_clients() {
             .cloned()
             .unwrap_or_else(|| panic!("no certificate {cn} in {v:#}"))
     };
-    assert_eq!(cert("good client")["count"], 5);
+    assert_eq!(cert("good client")["count"], 6);
     assert_eq!(cert("good client")["serial"], "1001");
     assert_eq!(cert("expired client")["count"], 3);
     assert_eq!(cert("stranger")["count"], 3);
@@ -429,13 +462,16 @@ fn counts_match_requests_made_by_real_clients() {
     assert_eq!(e["kinds"]["verify_error"], 6);
     assert_eq!(e["kinds"]["no_required_certificate"], 2);
     assert_eq!(e["samples"]["verify_error"]["client"], "127.0.0.1");
+    assert_eq!(e["kinds"]["sni_mismatch"], 1);
+    assert_eq!(e["kinds"]["handshake_failed"], 1);
+    assert_eq!(e["handshake_errors"], json!({"tlsv1 alert unknown ca": 1}));
 
     // Each file alone, its kind and format recognised from the content (no --config).
     let a = logs_json(&[&format!("{d}/logs/a.log")]);
     assert_eq!(a["files"][0]["kind"], "access");
     // Without --config the custom format is unknown: lines do not match `combined`,
     // and are reported, not fatal.
-    assert_eq!(a["lines"]["unmatched"], 8);
+    assert_eq!(a["lines"]["unmatched"], 9);
     assert_eq!(a["unmatched_samples"][0]["line"], 1);
     let err = logs_json(&[&format!("{d}/error.log")]);
     assert_eq!(err["files"][0]["kind"], "error");
@@ -476,9 +512,13 @@ fn save_samples(dir: &Path, conf: &str, pa: u16, pb: u16) {
              `/PREFIX` stands for the test's temporary directory (nginx -p); server a.test listened on\n\
              port {pa} (`ssl_verify_client optional`, log_format mtls), b.test on {pb}\n\
              (`ssl_verify_client on`, log_format mtls_json with escape=json).\n\n\
+             c.test shares a.test's port with `ssl_verify_client on`.\n\n\
              Requests: a.test: good x3, no cert x2, expired x2, unknown CA x1;\n\
-             b.test: good x2, no cert x2, expired x1, unknown CA x2.\n\n\
-             ```sh\nnginx-mtls-lint logs --config sample-logs/e2e/nginx.conf --prefix sample-logs/e2e\n```\n"
+             b.test: good x2, no cert x2, expired x1, unknown CA x2;\n\
+             then SNI a.test with `Host: c.test` (421, SNI/Host mismatch message), and a client\n\
+             that rejects nginx's certificate on b.test (handshake alert `unknown ca`).\n\n\
+             ```sh\nnginx-mtls-lint logs --config sample-logs/e2e/nginx.conf --prefix sample-logs/e2e \\\n    \
+             sample-logs/e2e/logs/a.log sample-logs/e2e/logs/b.json.log sample-logs/e2e/error.log\n```\n"
         ),
     )
     .unwrap();

@@ -100,9 +100,9 @@ fn json_output_matches_documented_schema() {
 fn sample_logs_from_real_nginx_are_summarised() {
     let v = sample_report();
     // See sample-logs/e2e/README.md for the requests that wrote these logs.
-    assert_eq!(v["lines"]["access"], 15);
+    assert_eq!(v["lines"]["access"], 16);
     assert_eq!(v["lines"]["unmatched"], 0);
-    assert_eq!(v["verify"]["SUCCESS"], 5);
+    assert_eq!(v["verify"]["SUCCESS"], 6);
     assert_eq!(v["verify"]["NONE"], 4);
     assert_eq!(v["verify"]["FAILED:certificate has expired"], 3);
     assert_eq!(
@@ -111,6 +111,11 @@ fn sample_logs_from_real_nginx_are_summarised() {
     );
     assert_eq!(v["error_log"]["kinds"]["no_required_certificate"], 2);
     assert_eq!(v["files"][2]["kind"], "error");
+    assert_eq!(v["error_log"]["kinds"]["sni_mismatch"], 1);
+    assert_eq!(
+        v["error_log"]["handshake_errors"]["tlsv1 alert unknown ca"],
+        1
+    );
 }
 
 #[test]
@@ -158,5 +163,5 @@ fn jsonl_objects_match_documented_schema() {
     let top = doc_table(&doc, "Top-level keys");
     check(&last["totals"], &top, "jsonl totals");
     check(&last["interval"], &top, "jsonl interval");
-    assert_eq!(last["totals"]["verify"]["SUCCESS"], 3);
+    assert_eq!(last["totals"]["verify"]["SUCCESS"], 4);
 }
