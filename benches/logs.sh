@@ -47,31 +47,33 @@ N=$(wc -l < "$LOG")
 cat "$LOG" > /dev/null
 
 # Each tool runs RUNS times (default 3; other work on the machine makes single runs
-# noisy): the fastest wall time and the largest peak RSS are reported.
+# noisy): the fastest wall time, the smallest CPU time (user+sys) and the largest peak
+# RSS are reported. lines/s is lines / best wall time.
 RUNS=${RUNS:-3}
 measure() { # name, command...
   local name=$1; shift
-  local best="" rss=0 k out wall secs r
+  local best="" cpu="" rss=0 k out wall secs c r
   for ((k = 0; k < RUNS; k++)); do
     out="$WORK/time-$k.txt"
     /usr/bin/time -v -o "$out" "$@" > "$WORK/out-${name// /_}.txt" 2>"$WORK/err.txt"
     wall=$(grep 'Elapsed (wall clock)' "$out" | awk '{print $NF}')
     secs=$(echo "$wall" | awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }')
+    c=$(awk -F': ' '/User time|System time/ { s += $2 } END { print s }' "$out")
     r=$(grep 'Maximum resident set size' "$out" | awk '{print $NF}')
     (( r > rss )) && rss=$r
     if [[ -z $best ]] || awk -v a="$secs" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$secs; fi
+    if [[ -z $cpu ]] || awk -v a="$c" -v b="$cpu" 'BEGIN { exit !(a < b) }'; then cpu=$c; fi
   done
-  awk -v n="$N" -v s="$best" -v r="$rss" -v name="$name" 'BEGIN {
-    lps = (s > 0) ? n / s : 0;
-    printf "| %-20s | %8.2f | %12.0f | %14.1f |\n", name, s, lps, r / 1024 }'
+  awk -v n="$N" -v s="$best" -v c="$cpu" -v r="$rss" -v name="$name" 'BEGIN {
+    printf "| %-20s | %8.2f | %12.0f | %8.2f | %14.0f | %14.1f |\n", name, s, (s > 0 ? n / s : 0), c, (c > 0 ? n / c : 0), r / 1024 }'
 }
 
 GOFMT='%h - [%d:%t %^] "%r" %s %^'
 echo
 echo "$N lines, $((SIZE / 1048576)) MiB, $(nproc) CPUs, $(uname -m); binary: $BIN ($(git rev-parse --short HEAD 2>/dev/null || echo '?'))"
 echo
-echo "| tool                 | wall (s) |      lines/s | peak RSS (MiB) |"
-echo "|----------------------|---------:|-------------:|---------------:|"
+echo "| tool                 | wall (s) |      lines/s |  CPU (s) | lines/CPU-s    | peak RSS (MiB) |"
+echo "|----------------------|---------:|-------------:|---------:|---------------:|---------------:|"
 measure "wc -l" wc -l "$LOG"
 measure "awk c[\$9]++" awk '{c[$9]++} END {for (k in c) print k, c[k]}' "$LOG"
 measure "nginx-mtls-lint" "$BIN" logs --log-format-string "$FORMAT" --format json "$LOG"
