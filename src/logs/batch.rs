@@ -112,9 +112,9 @@ pub fn detect_format(head: &[u8], candidates: &[LogFormat]) -> Option<(LogFormat
         .filter(|l| !l.is_empty())
         .take(100)
         .collect();
-    let mut rec = Record::default();
     let mut best: Option<(LogFormat, usize, usize)> = None;
     for f in candidates {
+        let mut rec = Record::default();
         let n = lines.iter().filter(|l| f.extract(l, &mut rec)).count();
         if best.as_ref().is_none_or(|b| n > b.1) {
             best = Some((f.clone(), n, lines.len()));

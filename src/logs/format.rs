@@ -205,8 +205,11 @@ impl LogFormat {
 
     /// Splits `line` (without its newline) into the fields the report needs; `None` when
     /// the line does not have the format's shape.
+    ///
+    /// A `Record` must be used with one format only: the fields a format does not have
+    /// are never written (so they stay absent) and the others are written by every
+    /// successful match.
     pub fn extract(&self, line: &[u8], rec: &mut Record) -> bool {
-        rec.clear();
         let line = match line.last() {
             Some(b'\r') => &line[..line.len() - 1],
             _ => line,
@@ -311,10 +314,6 @@ impl Default for Record {
 }
 
 impl Record {
-    fn clear(&mut self) {
-        self.ranges = [ABSENT; FIELD_COUNT];
-    }
-
     /// The raw (still escaped) value; `None` when the format lacks the field or nginx
     /// wrote `-` or nothing.
     #[inline]
