@@ -352,10 +352,19 @@ pub fn human(st: &Stats, ctx: &Ctx) -> String {
         }
         let fl = failures(st);
         if !fl.is_empty() {
-            let _ = writeln!(o, "\nFailures, by impact");
+            let _ = writeln!(
+                o,
+                "\nFailures, by impact ($ssl_client_verify FAILED:reason)"
+            );
             let _ = writeln!(o, "  {:>10}  {:<42} FIX", "COUNT", "REASON");
             for f in fl.iter().take(top) {
-                let reason = f["verify"].as_str().unwrap_or_default();
+                let reason = match f["verify"].as_str() {
+                    Some("NONE") => "NONE (no certificate, refused)",
+                    _ => f["reason"]
+                        .as_str()
+                        .filter(|r| !r.is_empty())
+                        .unwrap_or("FAILED"),
+                };
                 let _ = writeln!(
                     o,
                     "  {:>10}  {:<42} {}",
