@@ -26,7 +26,7 @@ const HEAD: usize = 64 << 10;
 pub fn io_error(path: &str, e: &io::Error) -> Error {
     Error::Input {
         path: path.to_string(),
-        message: crate::config::load::os_error(e),
+        message: format!("cannot read {}", crate::config::load::os_error(e)),
     }
 }
 

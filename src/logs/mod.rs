@@ -51,6 +51,12 @@ pub fn setup(args: &LogsArgs) -> Result<Setup, Error> {
         })?),
         None => None,
     };
+    if let Some(d) = args.files.iter().find(|f| f.is_dir()) {
+        return Err(Error::Input {
+            path: d.display().to_string(),
+            message: "is a directory, not a log file".into(),
+        });
+    }
     if args.follow && args.files.iter().any(|f| f.as_os_str() == "-") {
         return Err(usage(
             "--follow cannot read stdin (`-`); name the files".into(),
@@ -93,8 +99,10 @@ pub fn emit(output: Option<&Path>, text: &str) -> Result<(), Error> {
             out.flush()?;
             Ok(())
         }
-        Some(p) => write_atomic(p, text.as_bytes())
-            .map_err(|e| batch::io_error(&p.display().to_string(), &e)),
+        Some(p) => write_atomic(p, text.as_bytes()).map_err(|e| Error::Input {
+            path: p.display().to_string(),
+            message: format!("cannot write {}", crate::config::load::os_error(&e)),
+        }),
     }
 }
 
