@@ -193,12 +193,18 @@ pub fn run(args: &LogsArgs) -> Result<u8, Error> {
             sc.spawn(|| {
                 while !done.load(Ordering::Relaxed) {
                     let n = progress.load(Ordering::Relaxed);
-                    eprint!(
-                        "\rreading logs: {} / {} MiB ({:.0}%)",
-                        n >> 20,
-                        total_size >> 20,
-                        100.0 * n as f64 / total_size.max(1) as f64
-                    );
+                    // Bytes are counted after decompression: with .gz files the total
+                    // (on disk) is only a lower bound.
+                    if n <= total_size {
+                        eprint!(
+                            "\rreading logs: {} / {} MiB ({:.0}%)",
+                            n >> 20,
+                            total_size >> 20,
+                            100.0 * n as f64 / total_size.max(1) as f64
+                        );
+                    } else {
+                        eprint!("\rreading logs: {} MiB{:20}", n >> 20, "");
+                    }
                     std::thread::sleep(std::time::Duration::from_millis(250));
                 }
                 eprint!("\r{:60}\r", "");
