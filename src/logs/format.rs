@@ -269,12 +269,8 @@ fn find_lit(hay: &[u8], lit: &[u8], json: bool) -> Option<usize> {
     let first = lit[0];
     let mut from = 0;
     loop {
-        // Most values are short: look at a few bytes before paying for a memchr call.
-        let near = hay.len().min(from + 16);
-        let i = match hay[from..near].iter().position(|c| *c == first) {
-            Some(k) => from + k,
-            None => near + memchr::memchr(first, &hay[near..])?,
-        };
+        // (A byte loop over the first bytes before memchr was measured slower.)
+        let i = from + memchr::memchr(first, &hay[from..])?;
         if json {
             let bs = hay[..i].iter().rev().take_while(|c| **c == b'\\').count();
             if bs % 2 == 1 {
