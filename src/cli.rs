@@ -41,6 +41,8 @@ pub enum Command {
     },
     /// Predict what nginx does with a client certificate, server by server.
     Verify(crate::verify::VerifyArgs),
+    /// Summarise what nginx logged about client certificates (access and error logs).
+    Logs(crate::logs::LogsArgs),
 }
 
 #[derive(Args, Debug, Clone)]

@@ -4,6 +4,7 @@
 pub mod certs;
 pub mod cli;
 pub mod config;
+pub mod logs;
 pub mod model;
 pub mod report;
 pub mod rules;
@@ -90,6 +91,7 @@ pub fn run(cli: Cli) -> u8 {
         }
         Some(Command::Rule { code }) => print_rule(&code),
         Some(Command::Verify(args)) => verify::run(&args),
+        Some(Command::Logs(args)) => logs::run(&args),
         None => report::run_lint(&cli.lint),
     };
     match result {

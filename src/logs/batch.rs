@@ -1,0 +1,426 @@
+//! Batch reading: big buffers, memchr for newlines, files (and chunks of big plain
+//! files) counted in parallel, then merged.
+
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use crate::Error;
+use crate::logs::aggregate::{Counter, FileInfo, Stats};
+use crate::logs::args::Kind;
+use crate::logs::errorlog;
+use crate::logs::format::{LogFormat, Record};
+use crate::logs::plan::FileSpec;
+
+/// Read buffer size.
+pub const BUF_SIZE: usize = 1 << 20;
+/// Longest line kept whole; longer lines are cut (and will not match a format).
+pub const MAX_LINE: usize = 1 << 24;
+/// Plain files larger than this are split into chunks counted in parallel.
+const CHUNK_MIN: u64 = 32 << 20;
+/// Bytes looked at to recognise a file's kind and format.
+const HEAD: usize = 64 << 10;
+
+pub fn io_error(path: &str, e: &io::Error) -> Error {
+    Error::Input {
+        path: path.to_string(),
+        message: format!("cannot read {}", crate::config::load::os_error(e)),
+    }
+}
+
+/// A byte stream, its first bytes (also still in the stream), and whether it is gzip.
+pub type Opened = (Box<dyn Read + Send>, Vec<u8>, bool);
+
+/// Opens a file (or stdin) as a byte stream, decompressing gzip (by its magic bytes),
+/// and returns its first bytes too.
+pub fn open(spec: &FileSpec) -> Result<Opened, Error> {
+    let name = spec.display();
+    let raw: Box<dyn Read + Send> = match &spec.path {
+        None => Box::new(io::stdin()),
+        Some(p) => {
+            if p.is_dir() {
+                return Err(Error::Input {
+                    path: name,
+                    message: "is a directory, not a log file".into(),
+                });
+            }
+            Box::new(File::open(p).map_err(|e| io_error(&name, &e))?)
+        }
+    };
+    let mut raw = raw;
+    let mut magic = [0u8; 2];
+    let mut got = 0;
+    while got < 2 {
+        match raw.read(&mut magic[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io_error(&name, &e)),
+        }
+    }
+    let gz = got == 2 && magic == [0x1f, 0x8b];
+    let stream: Box<dyn Read + Send> = Box::new(io::Cursor::new(magic[..got].to_vec()).chain(raw));
+    let mut stream: Box<dyn Read + Send> = if gz {
+        Box::new(flate2::read::MultiGzDecoder::new(
+            io::BufReader::with_capacity(BUF_SIZE, stream),
+        ))
+    } else {
+        stream
+    };
+    let mut head = vec![0u8; HEAD];
+    let mut n = 0;
+    while n < HEAD {
+        match stream.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io_error(&name, &e)),
+        }
+    }
+    head.truncate(n);
+    let stream: Box<dyn Read + Send> = Box::new(io::Cursor::new(head.clone()).chain(stream));
+    Ok((stream, head, gz))
+}
+
+/// Recognises access or error log from the first lines.
+pub fn detect_kind(head: &[u8]) -> Option<Kind> {
+    let lines: Vec<&[u8]> = head
+        .split(|c| *c == b'\n')
+        .filter(|l| !l.is_empty())
+        .take(50)
+        .collect();
+    if lines.is_empty() {
+        return None;
+    }
+    let err = lines
+        .iter()
+        .filter(|l| errorlog::looks_like_error_line(l))
+        .count();
+    Some(if err * 2 > lines.len() {
+        Kind::Error
+    } else {
+        Kind::Access
+    })
+}
+
+/// The candidate format matching most of the first lines (ties: the first candidate).
+pub fn detect_format(head: &[u8], candidates: &[LogFormat]) -> Option<(LogFormat, usize, usize)> {
+    let lines: Vec<&[u8]> = head
+        .split(|c| *c == b'\n')
+        .filter(|l| !l.is_empty())
+        .take(100)
+        .collect();
+    let mut best: Option<(LogFormat, usize, usize)> = None;
+    for f in candidates {
+        let mut rec = Record::default();
+        let n = lines.iter().filter(|l| f.extract(l, &mut rec)).count();
+        if best.as_ref().is_none_or(|b| n > b.1) {
+            best = Some((f.clone(), n, lines.len()));
+        }
+    }
+    best
+}
+
+/// Calls `f(line, line_no)` for every line of `r` (1-based numbers from `first_line`).
+/// With `range = (base, end, skip_first)`, `r` starts at byte `base` of the file; with
+/// `skip_first` everything up to the first newline is skipped, and lines starting at or
+/// after `end` are not read.
+pub fn for_each_line(
+    r: &mut dyn Read,
+    range: Option<(u64, u64, bool)>,
+    progress: Option<&AtomicU64>,
+    mut f: impl FnMut(&[u8], u64),
+) -> io::Result<u64> {
+    let mut buf = vec![0u8; BUF_SIZE];
+    let mut filled = 0usize;
+    let mut base = range.map_or(0, |r| r.0); // file offset of buf[0]
+    let end = range.map_or(u64::MAX, |r| r.1);
+    let mut skip_first = range.is_some_and(|r| r.2);
+    let mut line_no = 0u64;
+    let mut cut = false; // inside an over-long line
+    loop {
+        let n = match r.read(&mut buf[filled..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if let Some(p) = progress {
+            p.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        if n == 0 {
+            if filled > 0 && !skip_first && !cut && base < end {
+                line_no += 1;
+                f(&buf[..filled], line_no);
+            }
+            return Ok(line_no);
+        }
+        filled += n;
+        let mut start = 0usize;
+        while let Some(i) = memchr::memchr(b'\n', &buf[start..filled]) {
+            if skip_first || cut {
+                skip_first = false;
+                cut = false;
+            } else {
+                if base + start as u64 >= end {
+                    return Ok(line_no);
+                }
+                line_no += 1;
+                f(&buf[start..start + i], line_no);
+            }
+            start += i + 1;
+        }
+        if base + start as u64 >= end && start > 0 {
+            return Ok(line_no);
+        }
+        buf.copy_within(start..filled, 0);
+        filled -= start;
+        base += start as u64;
+        if filled == buf.len() {
+            if buf.len() < MAX_LINE {
+                buf.resize(buf.len() * 2, 0);
+            } else {
+                // An over-long line: count what we have, drop the rest of it.
+                if !skip_first && !cut {
+                    line_no += 1;
+                    f(&buf[..filled], line_no);
+                }
+                cut = true;
+                base += filled as u64;
+                filled = 0;
+            }
+        }
+    }
+}
+
+/// The kind and (for access logs) format of a file, from its first bytes unless known.
+pub fn resolve(
+    spec: &FileSpec,
+    head: &[u8],
+    candidates: &[LogFormat],
+) -> (Kind, Option<LogFormat>) {
+    let kind = spec
+        .kind
+        .or_else(|| spec.format.as_ref().map(|_| Kind::Access))
+        .or_else(|| detect_kind(head))
+        .unwrap_or(Kind::Access);
+    if kind == Kind::Error {
+        return (kind, None);
+    }
+    if let Some(f) = &spec.format {
+        return (kind, Some(f.clone()));
+    }
+    let f = detect_format(head, candidates)
+        .map(|b| b.0)
+        .unwrap_or_else(LogFormat::combined);
+    (kind, Some(f))
+}
+
+/// One unit of work: a whole file or a byte range of a plain file.
+struct Task {
+    spec: usize,
+    range: Option<(u64, u64)>,
+}
+
+/// Settings shared by all workers.
+pub struct Job<'a> {
+    pub specs: &'a [FileSpec],
+    /// Resolved kind and format per spec (`None` for stdin: resolved from its head).
+    pub kinds: Vec<Option<Kind>>,
+    pub formats: Vec<Option<LogFormat>>,
+    /// Formats tried on an access log whose format is not known.
+    pub candidates: Vec<LogFormat>,
+    pub threads: usize,
+    pub cutoff: Option<i64>,
+    pub template: Stats,
+    pub progress: Option<&'a AtomicU64>,
+}
+
+fn file_info(spec: &FileSpec, kind: Kind, fmt: Option<&LogFormat>) -> FileInfo {
+    FileInfo {
+        path: spec.display(),
+        kind: match kind {
+            Kind::Access => "access",
+            Kind::Error => "error",
+        },
+        log_format: fmt.map(|f| f.name.clone()),
+        ..FileInfo::default()
+    }
+}
+
+fn count_task(job: &Job<'_>, t: &Task) -> Result<Stats, Error> {
+    let spec = &job.specs[t.spec];
+    let name = spec.display();
+    let mut opened = None;
+    let mut kind = job.kinds[t.spec];
+    let mut fmt = job.formats[t.spec].clone();
+    if t.range.is_none() && (kind.is_none() || (kind == Some(Kind::Access) && fmt.is_none())) {
+        let (stream, head, _) = open(spec)?;
+        let (k, f) = resolve(spec, &head, &job.candidates);
+        kind = Some(k);
+        fmt = f;
+        opened = Some(stream);
+    }
+    let kind = kind.unwrap_or(Kind::Access);
+    let fmt = fmt.as_ref();
+    let mut stats = job.template.empty_like();
+    stats.files.push(file_info(spec, kind, fmt));
+    if let Some(f) = fmt
+        && !f.has(crate::logs::format::Field::Verify)
+    {
+        stats.formats_without_verify.push(f.name.clone());
+    }
+    let mut counter = Counter::new(stats, fmt, 0);
+    counter.cutoff = job.cutoff;
+    let mut reader: Box<dyn Read + Send> = match (t.range, &spec.path) {
+        (Some((start, end)), Some(p)) => {
+            let mut file = File::open(p).map_err(|e| io_error(&name, &e))?;
+            let from = start.saturating_sub(1);
+            file.seek(SeekFrom::Start(from))
+                .map_err(|e| io_error(&name, &e))?;
+            let _ = end;
+            Box::new(file)
+        }
+        _ => match opened {
+            Some(s) => s,
+            None => open(spec)?.0,
+        },
+    };
+    // A chunk starting at `start > 0` reads from `start - 1` and skips through the first
+    // newline: a line starting exactly at `start` is then kept.
+    let range = t.range.map(|(s, e)| (s.saturating_sub(1), e, s > 0));
+    let res = match kind {
+        Kind::Access => for_each_line(&mut reader, range, job.progress, |l, n| {
+            counter.access_line(l, n)
+        }),
+        Kind::Error => for_each_line(&mut reader, range, job.progress, |l, n| {
+            counter.error_line(l, n)
+        }),
+    };
+    res.map_err(|e| io_error(&name, &e))?;
+    Ok(counter.finish())
+}
+
+/// Counts every spec; big plain files are split into chunks counted in parallel.
+pub fn run(job: &Job<'_>) -> Result<Stats, Error> {
+    let mut tasks = Vec::new();
+    for (i, s) in job.specs.iter().enumerate() {
+        let size = s
+            .path
+            .as_deref()
+            .filter(|_| job.threads > 1)
+            .and_then(plain_size);
+        match size {
+            Some(size) if size > CHUNK_MIN => {
+                let n = (job.threads as u64).min(size / (CHUNK_MIN / 2)).max(1);
+                for k in 0..n {
+                    tasks.push(Task {
+                        spec: i,
+                        range: Some((
+                            size * k / n,
+                            if k + 1 == n {
+                                u64::MAX
+                            } else {
+                                size * (k + 1) / n
+                            },
+                        )),
+                    });
+                }
+            }
+            _ => tasks.push(Task {
+                spec: i,
+                range: None,
+            }),
+        }
+    }
+    let results: Mutex<Vec<Option<Result<Stats, Error>>>> =
+        Mutex::new((0..tasks.len()).map(|_| None).collect());
+    let next = AtomicUsize::new(0);
+    let workers = job.threads.clamp(1, tasks.len().max(1));
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(t) = tasks.get(i) else { break };
+                    let r = count_task(job, t);
+                    if let Ok(mut v) = results.lock() {
+                        v[i] = Some(r);
+                    }
+                }
+            });
+        }
+    });
+    let results = results.into_inner().unwrap_or_default();
+    let mut total = job.template.empty_like();
+    let mut lines_before: Vec<u64> = vec![0; job.specs.len()];
+    for (t, r) in tasks.iter().zip(results) {
+        let mut st = match r {
+            Some(r) => r?,
+            None => {
+                return Err(Error::Input {
+                    path: job.specs[t.spec].display(),
+                    message: "a reader thread failed".into(),
+                });
+            }
+        };
+        let off = lines_before[t.spec];
+        for s in &mut st.unmatched_samples {
+            s.line += off;
+        }
+        lines_before[t.spec] += st.files.first().map_or(0, |f| f.lines);
+        total.merge(st);
+    }
+    Ok(total)
+}
+
+/// The size of a regular, uncompressed file.
+fn plain_size(p: &Path) -> Option<u64> {
+    let m = std::fs::metadata(p).ok()?;
+    if !m.is_file() {
+        return None;
+    }
+    let mut f = File::open(p).ok()?;
+    let mut magic = [0u8; 2];
+    f.read_exact(&mut magic).ok()?;
+    (magic != [0x1f, 0x8b]).then_some(m.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines_in(data: &[u8], range: Option<(u64, u64, bool)>) -> Vec<String> {
+        let from = range.map_or(0, |r| r.0) as usize;
+        let mut r = io::Cursor::new(data[from..].to_vec());
+        let mut out = Vec::new();
+        for_each_line(&mut r, range, None, |l, _| {
+            out.push(String::from_utf8_lossy(l).into_owned())
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn chunks_cover_every_line_once() {
+        let data = b"aa\nbbb\n\ncccc\nd\neeeee\nf";
+        let all = lines_in(data, None);
+        assert_eq!(all, ["aa", "bbb", "", "cccc", "d", "eeeee", "f"]);
+        for n in 1..=data.len() as u64 {
+            let size = data.len() as u64;
+            let mut got = Vec::new();
+            for k in 0..n {
+                let s = size * k / n;
+                let e = if k + 1 == n {
+                    u64::MAX
+                } else {
+                    size * (k + 1) / n
+                };
+                // as count_task does: read from s-1, skip through the first newline
+                got.extend(lines_in(data, Some((s.saturating_sub(1), e, s > 0))));
+            }
+            assert_eq!(got, all, "n={n}");
+        }
+    }
+}
