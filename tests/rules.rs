@@ -62,6 +62,7 @@ fn write_pki(dir: &Path) {
         &format!("{}{}", srv_int.pem, server.pem),
     );
     w("server.key", &server.key.serialize_pem());
+    w("client.key", &client.key.serialize_pem());
     w("expired-ca.pem", &expired_ca.pem);
     w("expiring-ca.pem", &expiring_ca.pem);
     w(

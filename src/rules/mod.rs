@@ -36,6 +36,7 @@ mod mtls117_certificate_in_crl_file;
 mod mtls118_log_format_without_verify;
 mod mtls201_ca_certificate_expiring;
 mod mtls202_server_certificate_unreadable;
+mod mtls203_server_key_mismatch;
 mod mtls204_server_chain_incomplete;
 mod mtls205_server_certificate_expiring;
 mod mtls301_client_certificate_rejected;
@@ -226,6 +227,7 @@ pub fn registry() -> Vec<&'static dyn Rule> {
         &mtls118_log_format_without_verify::Rule118,
         &mtls201_ca_certificate_expiring::Rule201,
         &mtls202_server_certificate_unreadable::Rule202,
+        &mtls203_server_key_mismatch::Rule203,
         &mtls204_server_chain_incomplete::Rule204,
         &mtls205_server_certificate_expiring::Rule205,
         &mtls301_client_certificate_rejected::Rule301,
