@@ -85,6 +85,12 @@ issue client-int client "client-1.example.com" v3_client
 root server-root "Example Server Root CA" "$START" "$END"
 issue server-root server "api.example.com" v3_server
 root old-root "Example Retired Client CA" 20200101000000Z 20210101000000Z
+root rogue-root "Rogue CA" "$START" "$END"
+issue rogue-root rogue "client-1.example.com" v3_client
+issue client-int expired "expired-client.example.com" v3_client 20200101000000Z 20210101000000Z
+issue client-int future "future-client.example.com" v3_client 21000101000000Z "$END"
+issue client-int serverauth "serverauth-client.example.com" v3_server
+issue client-int revoked "revoked-client.example.com" v3_client
 
 cp "$work/client-root/cert.pem" "$out/client-root.pem"
 cp "$work/client-int/cert.pem" "$out/client-intermediate.pem"
@@ -100,10 +106,20 @@ cp "$work/client/cert.pem" "$out/client-1-leaf.pem"
 # A CA bundle someone pasted the CA key into.
 cat "$work/client-root/cert.pem" "$work/client-root/key.pem" > "$out/client-root-with-key.pem"
 
+openssl ca -batch -config "$work/client-int/ca.cnf" -cert "$work/client-int/cert.pem" \
+  -keyfile "$work/client-int/key.pem" -revoke "$work/revoked/cert.pem" -crl_reason keyCompromise 2>/dev/null
 crl client-root "$work/root.crl" 20250101000000Z 21250101000000Z
 crl client-int "$work/int.crl" 20250101000000Z 21250101000000Z
 crl client-root "$work/root-expired.crl" 20200101000000Z 20210101000000Z
 cat "$work/root.crl" "$work/int.crl" > "$out/client-crls.pem"
 cp "$work/int.crl" "$out/client-int-only.crl"
 cat "$work/root-expired.crl" "$work/int.crl" > "$out/client-crls-expired.pem"
+# Client certificates for the failure classes of `verify` (each sent with the intermediate).
+for c in rogue expired future serverauth revoked; do
+  cp "$work/$c/key.pem" "$out/$c-client.key"
+done
+cat "$work/rogue/cert.pem" "$work/rogue-root/cert.pem" > "$out/rogue-client.pem"
+for c in expired future serverauth revoked; do
+  cat "$work/$c/cert.pem" "$work/client-int/cert.pem" > "$out/$c-client.pem"
+done
 echo "wrote $(ls "$out" | wc -l) files to $(pwd)/$out"
