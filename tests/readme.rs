@@ -95,3 +95,32 @@ fn json_output_matches_its_documented_schema() {
         assert!(doc.contains(k), "docs/lint-json.md does not document {k}");
     }
 }
+
+/// `--format json` validates against the published JSON Schema (docs/schemas/).
+#[test]
+fn json_output_validates_against_the_published_schema() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("docs/schemas/lint.schema.json").unwrap())
+            .unwrap();
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler
+        .add_resource("file:///lint.schema.json", schema)
+        .unwrap();
+    let idx = compiler
+        .compile("file:///lint.schema.json", &mut schemas)
+        .unwrap();
+    for target in ["sample-configs/bad", "sample-configs/good/nginx.conf"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_nginx-mtls-lint"))
+            .args(["--format", "json", target])
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        if let Err(e) = schemas.validate(&v, idx) {
+            panic!("{target}: {e:#}");
+        }
+    }
+    // The schema is strict enough to fail: a finding without a code is rejected.
+    let bad = serde_json::json!({"schema_version": 1, "findings": [{"severity": "error"}], "summary": {}});
+    assert!(schemas.validate(&bad, idx).is_err());
+}
