@@ -41,6 +41,12 @@ pub enum Token {
 /// `comment` with what remains from its `#`.
 fn trivia<'a>(mut i: &'a [u8], comment: &mut impl FnMut(&'a [u8], usize)) -> &'a [u8] {
     loop {
+        // Most tokens follow a single space: skip it without the general machinery.
+        match i.first() {
+            Some(b' ') if i.get(1).is_some_and(|b| !is_space(*b) && *b != b'#') => return &i[1..],
+            Some(&b) if !is_space(b) && b != b'#' => return i,
+            _ => {}
+        }
         let r: IResult<&[u8], &[u8]> = take_while1(is_space).parse(i);
         if let Ok((rest, _)) = r {
             i = rest;
@@ -60,14 +66,16 @@ fn trivia<'a>(mut i: &'a [u8], comment: &mut impl FnMut(&'a [u8], usize)) -> &'a
 
 /// The body of a quoted word up to (not including) the closing `quote`; a backslash
 /// protects the byte after it. `None` when the file ends first.
-fn quoted_body(i: &[u8], quote: u8) -> Option<usize> {
+fn quoted_body(i: &[u8], quote: u8) -> Option<(usize, bool)> {
     let mut k = 0;
-    while k < i.len() {
-        match i[k] {
-            b'\\' => k += 2,
-            b if b == quote => return Some(k),
-            _ => k += 1,
+    let mut escaped = false;
+    while let Some(p) = memchr::memchr2(quote, b'\\', &i[k.min(i.len())..]) {
+        k += p;
+        if i[k] == quote {
+            return Some((k, escaped));
         }
+        escaped = true;
+        k += 2;
     }
     None
 }
@@ -86,10 +94,11 @@ const SPECIAL: [bool; 256] = {
     t
 };
 
-/// The length of an unquoted word starting at `i[0]`.
-fn unquoted_len(i: &[u8]) -> usize {
+/// The length of an unquoted word starting at `i[0]`, and whether it holds a backslash.
+fn unquoted_len(i: &[u8]) -> (usize, bool) {
     let mut k = 0;
     let mut variable = false;
+    let mut escaped = false;
     while k < i.len() {
         let b = i[k];
         if !SPECIAL[b as usize] {
@@ -104,6 +113,7 @@ fn unquoted_len(i: &[u8]) -> usize {
         variable = false;
         match b {
             b'\\' => {
+                escaped = true;
                 k += 2;
                 continue;
             }
@@ -114,7 +124,16 @@ fn unquoted_len(i: &[u8]) -> usize {
         }
         k += 1;
     }
-    k.min(i.len())
+    (k.min(i.len()), escaped)
+}
+
+/// A word's value: its raw bytes, unescaped only when they hold a backslash.
+fn value(raw: &[u8], escaped: bool) -> WordBytes {
+    if escaped {
+        unescape(raw)
+    } else {
+        WordBytes::from_slice(raw)
+    }
 }
 
 /// Resolves nginx's escapes in a word's raw bytes.
@@ -247,7 +266,8 @@ impl<'a> Lexer<'a> {
                 Ok(Token::Close(self.span(start, start + 1)))
             }
             b'"' | b'\'' => {
-                let body = quoted_body(&rest[1..], b);
+                let found = quoted_body(&rest[1..], b);
+                let body = found.map(|(len, _)| len);
                 // nginx reads words through a 4096-byte buffer (NGX_CONF_BUFFER): the
                 // word, its closing quote and the byte after it must fit.
                 let too_long = match body {
@@ -270,7 +290,7 @@ impl<'a> Lexer<'a> {
                         message,
                     });
                 }
-                let Some(len) = body else {
+                let Some((len, escaped)) = found else {
                     // nginx notices at the end of the file, and reports that line.
                     let end = self.src.len();
                     self.pos = end;
@@ -282,7 +302,7 @@ impl<'a> Lexer<'a> {
                 let end = start + 1 + len + 1;
                 self.pos = end;
                 let word = Word {
-                    value: unescape(&rest[1..1 + len]),
+                    value: value(&rest[1..1 + len], escaped),
                     span: self.span(start, end),
                     quote: if b == b'"' {
                         Quote::Double
@@ -306,7 +326,7 @@ impl<'a> Lexer<'a> {
                 }
             }
             _ => {
-                let len = unquoted_len(rest);
+                let (len, escaped) = unquoted_len(rest);
                 let end = start + len;
                 self.pos = end;
                 if len >= BUFFER {
@@ -316,7 +336,7 @@ impl<'a> Lexer<'a> {
                     });
                 }
                 Ok(Token::Word(Word {
-                    value: unescape(&rest[..len]),
+                    value: value(&rest[..len], escaped),
                     span: self.span(start, end),
                     quote: Quote::None,
                 }))
