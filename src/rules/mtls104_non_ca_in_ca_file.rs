@@ -46,13 +46,7 @@ impl Rule for Rule104 {
             if !s.mtls() {
                 continue;
             }
-            for setting in [s.ssl.client_certificate, s.ssl.trusted_certificate]
-                .into_iter()
-                .flatten()
-            {
-                let Some(bundle) = cx.files.bundle(cx.model, Some(setting)) else {
-                    continue;
-                };
+            for (setting, bundle) in cx.files.ca_bundles(cx.model, s) {
                 for c in &bundle.certificates {
                     let why = if !c.info.is_ca() {
                         "has no basicConstraints CA:TRUE"

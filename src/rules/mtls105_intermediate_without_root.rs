@@ -48,13 +48,7 @@ impl Rule for Rule105 {
                 continue;
             }
             let store = cx.files.trust_store(cx.model, s);
-            for setting in [s.ssl.client_certificate, s.ssl.trusted_certificate]
-                .into_iter()
-                .flatten()
-            {
-                let Some(bundle) = cx.files.bundle(cx.model, Some(setting)) else {
-                    continue;
-                };
+            for (setting, bundle) in cx.files.ca_bundles(cx.model, s) {
                 for c in &bundle.certificates {
                     if !c.info.is_ca() || c.info.openssl_self_signed {
                         continue;

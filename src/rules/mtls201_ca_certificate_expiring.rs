@@ -25,7 +25,6 @@
 //! ## References
 //! - <https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl_client_certificate>
 
-use super::support::validity;
 use super::{Context, Finding, Location, Rule, RuleInfo};
 
 pub struct Rule201;
@@ -47,23 +46,12 @@ impl Rule for Rule201 {
             if !s.mtls() {
                 continue;
             }
-            for setting in [s.ssl.client_certificate, s.ssl.trusted_certificate]
-                .into_iter()
-                .flatten()
-            {
-                let Some(bundle) = cx.files.bundle(cx.model, Some(setting)) else {
-                    continue;
-                };
+            for (setting, bundle) in cx.files.ca_bundles(cx.model, s) {
                 for c in &bundle.certificates {
                     if !c.info.is_ca() {
                         continue;
                     }
-                    let Some((severity, when)) = validity(
-                        cx.options.now,
-                        c.info.not_before,
-                        c.info.not_after,
-                        &cx.options.warn_days,
-                    ) else {
+                    let Some((severity, when)) = cx.options.validity_of(&c.info) else {
                         continue;
                     };
                     let effect = if c.info.not_before > cx.options.now {

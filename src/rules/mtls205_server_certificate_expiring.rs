@@ -22,7 +22,6 @@
 //! ## References
 //! - <https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl_certificate>
 
-use super::support::validity;
 use super::{Context, Finding, Location, Rule, RuleInfo};
 
 pub struct Rule205;
@@ -49,12 +48,7 @@ impl Rule for Rule205 {
                     continue;
                 };
                 for (i, c) in bundle.certificates.iter().enumerate() {
-                    let Some((severity, when)) = validity(
-                        cx.options.now,
-                        c.info.not_before,
-                        c.info.not_after,
-                        &cx.options.warn_days,
-                    ) else {
+                    let Some((severity, when)) = cx.options.validity_of(&c.info) else {
                         continue;
                     };
                     let what = if i == 0 {

@@ -25,7 +25,6 @@
 //! - docs/nginx-behaviour.md, facts 2 and 4 (expiry beats every other error, measured)
 //! - <https://nginx.org/en/docs/http/ngx_http_ssl_module.html#var_ssl_client_v_remain>
 
-use super::support::validity;
 use super::{Context, Finding, Location, Rule, RuleInfo};
 
 pub struct Rule304;
@@ -47,12 +46,7 @@ impl Rule for Rule304 {
             let certs =
                 std::iter::once(&client.chain.leaf).chain(client.chain.intermediates.iter());
             for (i, c) in certs.enumerate() {
-                let Some((severity, when)) = validity(
-                    cx.options.now,
-                    c.info.not_before,
-                    c.info.not_after,
-                    &cx.options.warn_days,
-                ) else {
+                let Some((severity, when)) = cx.options.validity_of(&c.info) else {
                     continue;
                 };
                 let what = if i == 0 {

@@ -21,6 +21,17 @@ pub struct Options {
     pub nginx_version: (u32, u32, u32),
 }
 
+impl Options {
+    /// How a certificate's validity stands at [`Options::now`], against the warning
+    /// windows (see [`validity`]).
+    pub fn validity_of(
+        &self,
+        info: &crate::certs::info::CertInfo,
+    ) -> Option<(super::Severity, String)> {
+        validity(self.now, info.not_before, info.not_after, &self.warn_days)
+    }
+}
+
 /// The newest nginx behaviour this tool knows about.
 pub const NEWEST_NGINX: (u32, u32, u32) = (1, 29, 3);
 
@@ -120,6 +131,23 @@ impl CertFiles {
     pub fn bundle(&self, model: &Model<'_>, setting: Option<Setting<'_>>) -> Option<&Bundle> {
         let s = setting?;
         self.files.get(&model.path(&s))?.as_ref().ok()
+    }
+
+    /// The CA files of a server that could be read (`ssl_client_certificate`, then
+    /// `ssl_trusted_certificate`), each with the setting that names it.
+    pub fn ca_bundles<'b, 'a>(
+        &'b self,
+        model: &Model<'_>,
+        server: &Server<'a>,
+    ) -> Vec<(Setting<'a>, &'b Bundle)> {
+        [
+            server.ssl.client_certificate,
+            server.ssl.trusted_certificate,
+        ]
+        .into_iter()
+        .flatten()
+        .filter_map(|s| self.bundle(model, Some(s)).map(|b| (s, b)))
+        .collect()
     }
 
     /// The server's trust store: `ssl_client_certificate` then `ssl_trusted_certificate`
