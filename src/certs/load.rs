@@ -222,6 +222,16 @@ impl std::fmt::Display for BlockProblem {
 }
 
 impl LoadError {
+    /// The error without the file name in front (for messages that name the file
+    /// already).
+    pub fn reason(&self) -> String {
+        let text = self.to_string();
+        let prefix = format!("{}: ", self.path().display());
+        text.strip_prefix(&prefix)
+            .map(str::to_string)
+            .unwrap_or(text)
+    }
+
     /// The file the error is about.
     pub fn path(&self) -> &Path {
         match self {

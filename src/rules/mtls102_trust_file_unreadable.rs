@@ -82,7 +82,12 @@ impl Rule for Rule102 {
                     Finding::new(
                         &INFO,
                         Location::Span(setting.span()),
-                        format!("{name}: {e}; nginx -t fails: {}", nginx_failure(&name, e)),
+                        format!(
+                            "{name} {}: {}; nginx -t fails: {}",
+                            e.path().display(),
+                            e.reason(),
+                            nginx_failure(&name, e)
+                        ),
                     )
                     .label("this file")
                     .help(format!(

@@ -78,7 +78,11 @@ impl Rule for Rule202 {
                         Finding::new(
                             &INFO,
                             Location::Span(setting.span()),
-                            format!("cannot load certificate \"{}\": {e}", cx.model.path(setting).display()),
+                            format!(
+                                "cannot load certificate \"{}\": {}",
+                                cx.model.path(setting).display(),
+                                e.reason()
+                            ),
                         )
                         .label("server certificate")
                         .help("point ssl_certificate at the PEM file with the server certificate first, then its intermediates"),
@@ -108,14 +112,14 @@ impl Rule for Rule202 {
                 }
                 let path = cx.model.path(key);
                 let problem = match crate::certs::load::read_file(&path) {
-                    Err(e) => Some(e.to_string()),
+                    Err(e) => Some(e.reason()),
                     Ok(bytes) => {
                         let blocks = pem::scan(&bytes);
                         let der_key = !pem::looks_like_pem(&bytes) && bytes.first() == Some(&0x30);
                         if blocks.iter().any(|b| b.is_private_key()) || der_key {
                             None
                         } else {
-                            Some(format!("{}: no private key found", path.display()))
+                            Some("no private key found".to_string())
                         }
                     }
                 };
