@@ -86,3 +86,58 @@ fn nginx_t_dump_keeps_original_files_and_lines() {
         .unwrap();
     assert_eq!(include["includes"], serde_json::json!([1, 2]));
 }
+
+/// `nginx -T | nginx-mtls-lint -`: findings point at the original included file and line.
+#[test]
+fn lint_of_a_dump_points_at_the_original_files() {
+    if !common::have_tools(&["nginx"]) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    fs::create_dir_all(dir.join("conf.d")).unwrap();
+    let tls = std::fs::canonicalize("sample-configs/tls").unwrap();
+    let t = tls.display();
+    fs::write(
+        dir.join("nginx.conf"),
+        format!(
+            "{}http {{\n    {}\n    include conf.d/*.conf;\n}}\n",
+            common::preamble(dir),
+            common::http_temp_paths(dir)
+        ),
+    )
+    .unwrap();
+    let port = common::free_port();
+    fs::write(
+        dir.join("conf.d/api.conf"),
+        format!(
+            "server {{\n    listen 127.0.0.1:{port} ssl;\n    ssl_certificate {t}/server.pem;\n    ssl_certificate_key {t}/server.key;\n    ssl_verify_client on;\n    ssl_client_certificate {t}/client-intermediate.pem;\n}}\n"
+        ),
+    )
+    .unwrap();
+    let out = common::nginx_check(dir, &dir.join("nginx.conf"), "-T");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut child = common::tool()
+        .args(["--format", "json", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(&out.stdout).unwrap();
+    let res = child.wait_with_output().unwrap();
+    assert_eq!(res.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&res.stdout).unwrap();
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "MTLS105")
+        .expect("MTLS105 for the intermediate-only CA file");
+    assert_eq!(f["file"], dir.join("conf.d/api.conf").display().to_string());
+    assert_eq!(f["line"], 6);
+}
