@@ -6,6 +6,10 @@ use std::time::Instant;
 
 use nginx_mtls_lint::config::{FileId, Input, LoadOptions, crossplane, load, parse};
 
+/// The same allocator as the binary.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
