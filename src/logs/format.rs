@@ -534,6 +534,32 @@ mod tests {
     }
 
     #[test]
+    fn word_scan_finds_the_first_byte_like_position() {
+        // Every length up to past the word-scan window, every position, with decoys
+        // after the match (a borrow in the zero-byte trick must not move the answer).
+        for len in 0..80 {
+            for at in 0..=len {
+                let mut h: Vec<u8> = (0..len).map(|i| b'a' + (i % 7) as u8).collect();
+                if at < len {
+                    h[at] = b'"';
+                    for (k, c) in h.iter_mut().enumerate().skip(at + 1) {
+                        if k % 3 == 0 {
+                            *c = b'"';
+                        }
+                    }
+                }
+                let want = h.iter().position(|c| *c == b'"');
+                assert_eq!(Finder::new(b'"').find(&h), want, "len {len} at {at}");
+            }
+        }
+        // 0x80 and 0x00 neighbours.
+        let h = [0x00, 0x80, 0x21, 0x22, 0xff];
+        assert_eq!(Finder::new(0x22).find(&h), Some(3));
+        assert_eq!(Finder::new(0x00).find(&h), Some(0));
+        assert_eq!(Finder::new(0xff).find(&h), Some(4));
+    }
+
+    #[test]
     fn adjacent_variables_are_not_trusted() {
         let f = LogFormat::new("a", Escape::Default, "$host$status $remote_addr");
         assert!(!f.has(Field::Status));
