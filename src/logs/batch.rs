@@ -202,7 +202,6 @@ pub fn resolve(
 ) -> (Kind, Option<LogFormat>) {
     let kind = spec
         .kind
-        .or_else(|| spec.format.as_ref().map(|_| Kind::Access))
         .or_else(|| detect_kind(head))
         .unwrap_or(Kind::Access);
     if kind == Kind::Error {

@@ -383,7 +383,7 @@ pub fn run(args: &LogsArgs, setup: Setup) -> Result<u8, Error> {
         .filter_map(|s| {
             s.path.as_ref().map(|p| Tail {
                 path: p.clone(),
-                kind: s.kind.or_else(|| s.format.as_ref().map(|_| Kind::Access)),
+                kind: s.kind,
                 format: s.format.clone(),
                 cur: None,
                 retired: Vec::new(),

@@ -259,6 +259,7 @@ pub fn plan(args: &LogsArgs, cl: Option<&ConfigLogs>) -> Result<Vec<FileSpec>, E
         };
         if let (Some(c), Some(p)) = (cl, &path) {
             if let Some((_, name)) = c.access.iter().find(|(d, _)| is_rotation_of(p, d)) {
+                spec.kind = spec.kind.or(Some(Kind::Access));
                 if spec.format.is_none() {
                     spec.format = Some(format_named(name));
                 }
