@@ -584,7 +584,7 @@ impl<'f> Counter<'f> {
             return;
         }
         // Time first: `--since` may skip the line.
-        let t = self.line_time(fmt, line);
+        let t = self.line_time(line);
         let rec = &self.rec;
         let esc = fmt.escape;
         if let (Some(c), Some(t)) = (self.cutoff, t)
@@ -776,7 +776,7 @@ impl<'f> Counter<'f> {
     }
 
     #[inline]
-    fn line_time(&mut self, fmt: &LogFormat, line: &[u8]) -> Option<i64> {
+    fn line_time(&mut self, line: &[u8]) -> Option<i64> {
         let (raw, parse): (&[u8], TimeParser) =
             if let Some(v) = self.rec.raw(line, Field::TimeLocal) {
                 (v, time::parse_time_local)
@@ -787,7 +787,6 @@ impl<'f> Counter<'f> {
             } else {
                 return None;
             };
-        let _ = fmt;
         if eq_small(raw, &self.last_time_raw) {
             return self.last_time;
         }

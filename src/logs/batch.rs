@@ -273,12 +273,11 @@ fn count_task(job: &Job<'_>, t: &Task) -> Result<Stats, Error> {
     let mut counter = Counter::new(stats, fmt, 0);
     counter.cutoff = job.cutoff;
     let mut reader: Box<dyn Read + Send> = match (t.range, &spec.path) {
-        (Some((start, end)), Some(p)) => {
+        (Some((start, _)), Some(p)) => {
             let mut file = File::open(p).map_err(|e| io_error(&name, &e))?;
             let from = start.saturating_sub(1);
             file.seek(SeekFrom::Start(from))
                 .map_err(|e| io_error(&name, &e))?;
-            let _ = end;
             Box::new(file)
         }
         _ => match opened {
