@@ -610,19 +610,20 @@ pub fn human(st: &Stats, ctx: &Ctx) -> String {
             let _ = writeln!(o, "\nOver time ({}s buckets, last {top})", st.bucket_secs);
             let _ = writeln!(
                 o,
-                "  {:<20} {:>10} {:>10} {:>10} {:>10}",
-                "START", "TOTAL", "SUCCESS", "NONE", "FAILED"
+                "  {:<20} {:>10} {:>10} {:>10} {:>10} {:>10}",
+                "START", "TOTAL", "SUCCESS", "NONE", "FAILED", "STATUS 400"
             );
             let skip = st.buckets.len().saturating_sub(top);
             for (k, b) in st.buckets.iter().skip(skip) {
                 let _ = writeln!(
                     o,
-                    "  {:<20} {:>10} {:>10} {:>10} {:>10}",
+                    "  {:<20} {:>10} {:>10} {:>10} {:>10} {:>10}",
                     format_rfc3339(*k),
                     b.total,
                     b.success,
                     b.none,
-                    b.failed
+                    b.failed,
+                    b.status_400
                 );
             }
         }
