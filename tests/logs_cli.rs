@@ -200,6 +200,35 @@ fn config_error_log_level_above_info_is_reported() {
 }
 
 #[test]
+fn a_forced_log_format_does_not_turn_an_error_log_into_an_access_log() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a.log");
+    let e = tmp.path().join("e.log");
+    fs::write(&a, lines()).unwrap();
+    fs::write(
+        &e,
+        "2026/11/27 05:24:58 [info] 1#1: *3 client SSL certificate verify error: (10:certificate has expired) while reading client request headers, client: 10.1.1.1, server: api\n",
+    )
+    .unwrap();
+    let v = json(
+        &[
+            "--log-format-string",
+            FMT,
+            a.to_str().unwrap(),
+            e.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(v["files"][0]["kind"], "access");
+    assert_eq!(v["files"][1]["kind"], "error");
+    assert_eq!(
+        v["error_log"]["verify_errors"]["certificate has expired"],
+        1
+    );
+    assert_eq!(v["lines"]["unmatched"], 1);
+}
+
+#[test]
 fn kind_forces_error_log_reading() {
     let v = json(
         &["--kind", "error", "-"],

@@ -523,3 +523,92 @@ fn save_samples(dir: &Path, conf: &str, pa: u16, pb: u16) {
     )
     .unwrap();
 }
+
+/// `--follow` on logs real nginx writes while they are rotated as logrotate does it:
+/// rename, a few more requests (nginx still writes to the renamed file), USR1 (nginx
+/// reopens), more requests. Every request is counted once.
+#[test]
+fn follow_counts_real_nginx_requests_across_rotation() {
+    if !common::have_tools(&["nginx", "curl", "openssl"]) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    make_certs(dir);
+    let pa = common::free_port();
+    let conf = format!(
+        "{}http {{\n    {}{LOG_FORMATS}{}}}\n",
+        common::preamble(dir),
+        common::http_temp_paths(dir),
+        server("a.test", pa, "optional", "logs/a.log", "mtls"),
+    );
+    fs::write(dir.join("nginx.conf"), &conf).unwrap();
+    let nginx = common::Nginx::start(dir, &dir.join("nginx.conf"), pa).unwrap();
+    let d = dir.display().to_string();
+    let mut child = common::tool()
+        .args([
+            "logs",
+            "--follow",
+            "--format",
+            "jsonl",
+            "--interval",
+            "100ms",
+            "--config",
+        ])
+        .arg(dir.join("nginx.conf"))
+        .args(["--prefix", &d])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut s).unwrap();
+        s
+    });
+    let log = dir.join("logs/a.log");
+    let mut made = 0;
+    for round in 0..4 {
+        for _ in 0..4 {
+            assert_eq!(curl("a.test", pa, Some("good"), dir), "200");
+            made += 1;
+        }
+        if round < 3 {
+            let r1 = dir.join("logs/a.log.1");
+            if r1.exists() {
+                fs::rename(&r1, dir.join("logs/a.log.2")).unwrap();
+            }
+            fs::rename(&log, &r1).unwrap();
+            // Until it is told to reopen, nginx keeps writing to the renamed file.
+            for _ in 0..2 {
+                assert_eq!(curl("a.test", pa, None, dir), "200");
+                made += 1;
+            }
+            nginx.reopen_logs();
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = reader.join().unwrap();
+    let last: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    let totals = &last["totals"];
+    assert_eq!(made, 22);
+    assert_eq!(totals["lines"]["access"], made, "{:#}", totals["files"]);
+    assert_eq!(totals["verify"], json!({"SUCCESS": 16, "NONE": 6}));
+    // The renamed file really received lines after the rename (so the test exercises
+    // reading the old file until nginx reopens).
+    let old = fs::read_to_string(dir.join("logs/a.log.1")).unwrap();
+    assert!(old.contains("\"NONE\""), "{old}");
+}

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
+use crate::logs::args::Escape;
 use crate::logs::errorlog::{self, MsgKind};
 use crate::logs::format::{Field, LogFormat, Record, eq_small, unescape};
 use crate::logs::time;
@@ -236,7 +237,14 @@ pub struct Counter<'f> {
     last_time: Option<i64>,
     /// The bucket being filled (flushed into the map when the time moves on).
     bucket: Option<(i64, Bucket)>,
+    /// The first servers seen, by their logged name and port bytes: most logs have a
+    /// handful, found by a short scan instead of a hash lookup (flushed into
+    /// `stats.servers` by `flush_status`).
+    srv_local: Vec<(Vec<u8>, Vec<u8>, ServerStat)>,
 }
+
+/// Servers kept in a counter's front table.
+const SRV_LOCAL: usize = 8;
 
 impl Stats {
     pub fn new(limit: usize, bucket_secs: i64) -> Stats {
@@ -492,6 +500,7 @@ impl<'f> Counter<'f> {
             last_time_raw: Vec::with_capacity(40),
             last_time: None,
             bucket: None,
+            srv_local: Vec::new(),
         }
     }
 
@@ -502,6 +511,29 @@ impl<'f> Counter<'f> {
     }
 
     pub fn flush_status(&mut self) {
+        let esc = self.format.map_or(Escape::Default, |f| f.escape);
+        let has_port = self.format.is_some_and(|f| f.has(Field::ServerPort));
+        let mut dec = Vec::new();
+        for (name, port, v) in std::mem::take(&mut self.srv_local) {
+            let mut key = unescape(&name, esc, &mut dec).to_vec();
+            if has_port && !port.is_empty() {
+                key.push(b':');
+                key.extend_from_slice(&port);
+            }
+            let st = &mut self.stats;
+            if let Some(s) = st.servers.get_mut(&key) {
+                s.requests += v.requests;
+                for (i, n) in v.verify.iter().enumerate() {
+                    if *n > 0 {
+                        vbump(&mut s.verify, i as u32, *n);
+                    }
+                }
+            } else if st.servers.len() < st.limit {
+                st.servers.insert(key, v);
+            } else {
+                st.servers_other += v.requests;
+            }
+        }
         if let Some((start, b)) = self.bucket.take()
             && let Some(x) = self.stats.bucket(start)
         {
@@ -552,7 +584,7 @@ impl<'f> Counter<'f> {
             return;
         }
         // Time first: `--since` may skip the line.
-        let t = self.line_time(fmt, line);
+        let t = self.line_time(line);
         let rec = &self.rec;
         let esc = fmt.escape;
         if let (Some(c), Some(t)) = (self.cutoff, t)
@@ -603,7 +635,30 @@ impl<'f> Counter<'f> {
             .or_else(|| rec.raw(line, Field::SslServerName))
             .or_else(|| rec.raw(line, Field::Host));
         let port = rec.raw(line, Field::ServerPort);
-        if name.is_some() || port.is_some() {
+        let local = if name.is_some() || port.is_some() {
+            let (n, p) = (name.unwrap_or(b"-"), port.unwrap_or(b""));
+            match self
+                .srv_local
+                .iter()
+                .position(|e| eq_small(&e.0, n) && eq_small(&e.1, p))
+            {
+                Some(i) => self.srv_local.get_mut(i).map(|e| &mut e.2),
+                None if self.srv_local.len() < SRV_LOCAL => {
+                    self.srv_local
+                        .push((n.to_vec(), p.to_vec(), ServerStat::default()));
+                    self.srv_local.last_mut().map(|e| &mut e.2)
+                }
+                None => None,
+            }
+        } else {
+            None
+        };
+        if let Some(s) = local {
+            s.requests += 1;
+            if let Some(id) = vid {
+                vbump(&mut s.verify, id, 1);
+            }
+        } else if name.is_some() || port.is_some() {
             let key = &mut self.key;
             key.clear();
             key.extend_from_slice(unescape(name.unwrap_or(b"-"), esc, d1));
@@ -721,7 +776,7 @@ impl<'f> Counter<'f> {
     }
 
     #[inline]
-    fn line_time(&mut self, fmt: &LogFormat, line: &[u8]) -> Option<i64> {
+    fn line_time(&mut self, line: &[u8]) -> Option<i64> {
         let (raw, parse): (&[u8], TimeParser) =
             if let Some(v) = self.rec.raw(line, Field::TimeLocal) {
                 (v, time::parse_time_local)
@@ -732,7 +787,6 @@ impl<'f> Counter<'f> {
             } else {
                 return None;
             };
-        let _ = fmt;
         if eq_small(raw, &self.last_time_raw) {
             return self.last_time;
         }

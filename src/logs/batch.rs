@@ -202,7 +202,6 @@ pub fn resolve(
 ) -> (Kind, Option<LogFormat>) {
     let kind = spec
         .kind
-        .or_else(|| spec.format.as_ref().map(|_| Kind::Access))
         .or_else(|| detect_kind(head))
         .unwrap_or(Kind::Access);
     if kind == Kind::Error {
@@ -274,12 +273,11 @@ fn count_task(job: &Job<'_>, t: &Task) -> Result<Stats, Error> {
     let mut counter = Counter::new(stats, fmt, 0);
     counter.cutoff = job.cutoff;
     let mut reader: Box<dyn Read + Send> = match (t.range, &spec.path) {
-        (Some((start, end)), Some(p)) => {
+        (Some((start, _)), Some(p)) => {
             let mut file = File::open(p).map_err(|e| io_error(&name, &e))?;
             let from = start.saturating_sub(1);
             file.seek(SeekFrom::Start(from))
                 .map_err(|e| io_error(&name, &e))?;
-            let _ = end;
             Box::new(file)
         }
         _ => match opened {

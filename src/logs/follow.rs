@@ -17,8 +17,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use serde_json::json;
-
 use crate::Error;
 use crate::logs::aggregate::{Counter, FileInfo, Stats};
 use crate::logs::args::{Kind, LogsArgs, LogsFormat};
@@ -385,7 +383,7 @@ pub fn run(args: &LogsArgs, setup: Setup) -> Result<u8, Error> {
         .filter_map(|s| {
             s.path.as_ref().map(|p| Tail {
                 path: p.clone(),
-                kind: s.kind.or_else(|| s.format.as_ref().map(|_| Kind::Access)),
+                kind: s.kind,
                 format: s.format.clone(),
                 cur: None,
                 retired: Vec::new(),
@@ -432,14 +430,14 @@ pub fn run(args: &LogsArgs, setup: Setup) -> Result<u8, Error> {
             };
             let text = match args.format {
                 LogsFormat::Jsonl => {
-                    let mut s = json!({
-                        "schema_version": report::SCHEMA_VERSION,
-                        "time": time::format_rfc3339(time::now()),
-                        "final": stop,
-                        "totals": report::json(&total, &rctx),
-                        "interval": report::json(&interval, &rctx),
-                    })
-                    .to_string();
+                    let obj = report::JsonlObject {
+                        schema_version: report::SCHEMA_VERSION,
+                        time: time::format_rfc3339(time::now()),
+                        last: stop,
+                        totals: report::report(&total, &rctx),
+                        interval: report::report(&interval, &rctx),
+                    };
+                    let mut s = serde_json::to_string(&obj).unwrap_or_default();
                     s.push('\n');
                     Some(s)
                 }

@@ -133,7 +133,7 @@ pub fn render(fmt: LogsFormat, st: &Stats, ctx: &report::Ctx) -> String {
     match fmt {
         LogsFormat::Human => report::human(st, ctx),
         LogsFormat::Json | LogsFormat::Jsonl => {
-            let mut s = report::json(st, ctx).to_string();
+            let mut s = serde_json::to_string(&report::report(st, ctx)).unwrap_or_default();
             s.push('\n');
             s
         }

@@ -87,6 +87,7 @@ pub fn read_config(args: &LogsArgs, conf: &Path) -> Result<ConfigLogs, Error> {
     let mut out = ConfigLogs::default();
     let mut main_error_log = false;
     let mut has_http = false;
+    let mut used_relative = false;
     cfg.walk(&mut |v| {
         let d = v.directive;
         let name = d.name.as_str();
@@ -117,6 +118,7 @@ pub fn read_config(args: &LogsArgs, conf: &Path) -> Result<ConfigLogs, Error> {
                     ));
                 } else {
                     let fmt = args.get(1).cloned().unwrap_or_else(|| "combined".into());
+                    used_relative |= Path::new(p).is_relative();
                     let path = resolve(&prefix, p);
                     if !out.access.iter().any(|(q, _)| *q == path) {
                         out.access.push((path, fmt));
@@ -132,6 +134,7 @@ pub fn read_config(args: &LogsArgs, conf: &Path) -> Result<ConfigLogs, Error> {
                 if p == "stderr" || p.starts_with("syslog:") || p.starts_with("memory:") {
                     return;
                 }
+                used_relative |= Path::new(p).is_relative();
                 let path = resolve(&prefix, p);
                 if !out.error.iter().any(|(q, _)| *q == path) {
                     out.error.push((path, level));
@@ -140,6 +143,12 @@ pub fn read_config(args: &LogsArgs, conf: &Path) -> Result<ConfigLogs, Error> {
             _ => {}
         }
     });
+    if args.prefix.is_none() && used_relative {
+        out.hints.push(format!(
+            "relative log paths were resolved against {} (a guess: nginx resolves them against its prefix, `nginx -V` shows --prefix=...); pass --prefix if that is wrong",
+            prefix.display()
+        ));
+    }
     if !main_error_log {
         out.error
             .push((prefix.join("logs/error.log"), "error".to_string()));
@@ -250,6 +259,7 @@ pub fn plan(args: &LogsArgs, cl: Option<&ConfigLogs>) -> Result<Vec<FileSpec>, E
         };
         if let (Some(c), Some(p)) = (cl, &path) {
             if let Some((_, name)) = c.access.iter().find(|(d, _)| is_rotation_of(p, d)) {
+                spec.kind = spec.kind.or(Some(Kind::Access));
                 if spec.format.is_none() {
                     spec.format = Some(format_named(name));
                 }

@@ -5,6 +5,17 @@ use std::fmt::Write as _;
 
 use serde_json::{Map as JMap, Value, json};
 
+/// One `--follow --format jsonl` object.
+#[derive(serde::Serialize)]
+pub struct JsonlObject {
+    pub schema_version: u64,
+    pub time: String,
+    #[serde(rename = "final")]
+    pub last: bool,
+    pub totals: Report,
+    pub interval: Report,
+}
+
 use crate::logs::aggregate::{Map, Stats};
 use crate::logs::errorlog::MsgKind;
 use crate::logs::reasons;
@@ -28,14 +39,109 @@ fn t(v: Option<i64>) -> Value {
     v.map_or(Value::Null, |x| Value::String(format_rfc3339(x)))
 }
 
-fn counts(m: &Map<u64>) -> Value {
-    let mut v: Vec<(&Vec<u8>, &u64)> = m.iter().collect();
-    v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-    let mut o = JMap::new();
-    for (k, n) in v {
-        o.insert(s(k), json!(n));
+/// A `value -> count` object, largest count first, serialised without building a
+/// `serde_json::Value` (the big tables have thousands of them).
+pub struct Counts(Vec<(String, u64)>);
+
+impl serde::Serialize for Counts {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = ser.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
     }
-    Value::Object(o)
+}
+
+fn counts_of(m: &Map<u64>) -> Counts {
+    let mut v: Vec<(String, u64)> = m.iter().map(|(k, n)| (s(k), *n)).collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Counts(v)
+}
+
+/// Counts by interned verify id.
+fn vcounts(st: &Stats, c: &[u64]) -> Counts {
+    let mut v: Vec<(String, u64)> = c
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n > 0)
+        .filter_map(|(i, n)| st.verify_names.get(i).map(|k| (s(k), *n)))
+        .collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Counts(v)
+}
+
+fn ts(v: Option<i64>) -> Option<String> {
+    v.map(format_rfc3339)
+}
+
+#[derive(serde::Serialize)]
+struct ServerRow {
+    server: String,
+    requests: u64,
+    verify: Counts,
+}
+
+#[derive(serde::Serialize)]
+struct CertRow {
+    subject: String,
+    serial: String,
+    issuer: String,
+    fingerprint: String,
+    not_after: Option<String>,
+    count: u64,
+    first_seen: Option<String>,
+    last_seen: Option<String>,
+    verify: Counts,
+}
+
+#[derive(serde::Serialize)]
+struct ClientRow {
+    address: String,
+    none: u64,
+    failed: u64,
+    status_400: u64,
+    reasons: Counts,
+}
+
+#[derive(serde::Serialize)]
+struct ErrorLogReport {
+    lines: u64,
+    unmatched: u64,
+    levels: Counts,
+    kinds: Value,
+    verify_errors: Counts,
+    ocsp_errors: Counts,
+    handshake_errors: Counts,
+    reasons: Vec<Value>,
+    clients: Counts,
+    servers: Counts,
+    samples: Value,
+}
+
+/// The JSON report, documented in docs/logs-json.md (key order as documented).
+#[derive(serde::Serialize)]
+pub struct Report {
+    schema_version: u64,
+    tool: &'static str,
+    at: String,
+    time_range: Value,
+    files: Vec<Value>,
+    lines: Value,
+    unmatched_samples: Vec<Value>,
+    verify: Counts,
+    status: Value,
+    refused: Value,
+    failures: Vec<Value>,
+    servers: Vec<ServerRow>,
+    client_certificates: Vec<CertRow>,
+    clients: Vec<ClientRow>,
+    time_buckets: Value,
+    expiring: Value,
+    truncated: Value,
+    error_log: ErrorLogReport,
+    hints: Vec<String>,
 }
 
 fn sorted<K: Ord + Clone>(m: &Map<u64>, f: impl Fn(&[u8]) -> K) -> Vec<(K, u64)> {
@@ -117,7 +223,7 @@ fn expiring(st: &Stats, at: i64) -> Value {
     })
 }
 
-fn error_log(st: &Stats) -> Value {
+fn error_log(st: &Stats) -> ErrorLogReport {
     let e = &st.err;
     let mut kinds = JMap::new();
     for k in MsgKind::ALL {
@@ -148,19 +254,19 @@ fn error_log(st: &Stats) -> Value {
                    "server": v.server, "request": v.request, "host": v.host}),
         );
     }
-    json!({
-        "lines": e.lines,
-        "unmatched": e.unmatched,
-        "levels": counts(&e.levels),
-        "kinds": kinds,
-        "verify_errors": counts(&e.verify_errors),
-        "ocsp_errors": counts(&e.ocsp_errors),
-        "handshake_errors": counts(&e.handshake_errors),
-        "reasons": rs,
-        "clients": counts(&e.clients),
-        "servers": counts(&e.servers),
-        "samples": samples,
-    })
+    ErrorLogReport {
+        lines: e.lines,
+        unmatched: e.unmatched,
+        levels: counts_of(&e.levels),
+        kinds: Value::Object(kinds),
+        verify_errors: counts_of(&e.verify_errors),
+        ocsp_errors: counts_of(&e.ocsp_errors),
+        handshake_errors: counts_of(&e.handshake_errors),
+        reasons: rs,
+        clients: counts_of(&e.clients),
+        servers: counts_of(&e.servers),
+        samples: Value::Object(samples),
+    }
 }
 
 /// Hints that depend on what was read.
@@ -180,8 +286,13 @@ fn hints(st: &Stats, ctx: &Ctx) -> Vec<String> {
     h
 }
 
-/// The JSON report (schema version [`SCHEMA_VERSION`]).
+/// The JSON report as a value (for the human report and tests).
 pub fn json(st: &Stats, ctx: &Ctx) -> Value {
+    serde_json::to_value(report(st, ctx)).unwrap_or(Value::Null)
+}
+
+/// The JSON report (schema version [`SCHEMA_VERSION`]).
+pub fn report(st: &Stats, ctx: &Ctx) -> Report {
     let files: Vec<Value> = st
         .files
         .iter()
@@ -201,19 +312,28 @@ pub fn json(st: &Stats, ctx: &Ctx) -> Value {
     }
     let mut servers: Vec<_> = st.servers.iter().collect();
     servers.sort_by(|a, b| b.1.requests.cmp(&a.1.requests).then(a.0.cmp(b.0)));
-    let servers: Vec<Value> = servers
+    let servers: Vec<ServerRow> = servers
         .into_iter()
-        .map(|(k, v)| json!({"server": s(k), "requests": v.requests, "verify": counts(&st.vmap(&v.verify))}))
+        .map(|(k, v)| ServerRow {
+            server: s(k),
+            requests: v.requests,
+            verify: vcounts(st, &v.verify),
+        })
         .collect();
     let mut certs: Vec<_> = st.certs.values().collect();
     certs.sort_by(|a, b| b.count.cmp(&a.count).then(a.subject.cmp(&b.subject)));
-    let certs: Vec<Value> = certs
+    let certs: Vec<CertRow> = certs
         .into_iter()
-        .map(|c| {
-            json!({"subject": s(&c.subject), "serial": s(&c.serial), "issuer": s(&c.issuer),
-                   "fingerprint": s(&c.fingerprint), "not_after": t(c.not_after),
-                   "count": c.count, "first_seen": t(c.first_seen), "last_seen": t(c.last_seen),
-                   "verify": counts(&st.vmap(&c.verify))})
+        .map(|c| CertRow {
+            subject: s(&c.subject),
+            serial: s(&c.serial),
+            issuer: s(&c.issuer),
+            fingerprint: s(&c.fingerprint),
+            not_after: ts(c.not_after),
+            count: c.count,
+            first_seen: ts(c.first_seen),
+            last_seen: ts(c.last_seen),
+            verify: vcounts(st, &c.verify),
         })
         .collect();
     let mut clients: Vec<_> = st.clients.iter().collect();
@@ -222,11 +342,14 @@ pub fn json(st: &Stats, ctx: &Ctx) -> Value {
             .cmp(&(a.1.none + a.1.failed))
             .then(a.0.cmp(b.0))
     });
-    let clients: Vec<Value> = clients
+    let clients: Vec<ClientRow> = clients
         .into_iter()
-        .map(|(k, c)| {
-            json!({"address": s(k), "none": c.none, "failed": c.failed,
-                   "status_400": c.status_400, "reasons": counts(&st.vmap(&c.reasons))})
+        .map(|(k, c)| ClientRow {
+            address: s(k),
+            none: c.none,
+            failed: c.failed,
+            status_400: c.status_400,
+            reasons: vcounts(st, &c.reasons),
         })
         .collect();
     let buckets: Vec<Value> = st
@@ -237,13 +360,13 @@ pub fn json(st: &Stats, ctx: &Ctx) -> Value {
                    "none": b.none, "failed": b.failed, "status_400": b.status_400})
         })
         .collect();
-    json!({
-        "schema_version": SCHEMA_VERSION,
-        "tool": concat!("nginx-mtls-lint ", env!("CARGO_PKG_VERSION")),
-        "at": format_rfc3339(ctx.at),
-        "time_range": {"first": t(st.first_time), "last": t(st.last_time)},
-        "files": files,
-        "lines": {
+    Report {
+        schema_version: SCHEMA_VERSION,
+        tool: concat!("nginx-mtls-lint ", env!("CARGO_PKG_VERSION")),
+        at: format_rfc3339(ctx.at),
+        time_range: json!({"first": t(st.first_time), "last": t(st.last_time)}),
+        files,
+        lines: json!({
             "total": st.lines,
             "access": st.access_lines,
             "error": st.err.lines,
@@ -251,27 +374,27 @@ pub fn json(st: &Stats, ctx: &Ctx) -> Value {
             "unmatched": st.unmatched,
             "skipped_since": st.skipped_since,
             "without_time": st.without_time,
-        },
-        "unmatched_samples": samples,
-        "verify": counts(&st.vmap(&st.verify)),
-        "status": status,
-        "refused": {"none_400": st.none_400, "failed_400": st.failed_400},
-        "failures": failures(st),
-        "servers": servers,
-        "client_certificates": certs,
-        "clients": clients,
-        "time_buckets": {"size_seconds": st.bucket_secs, "buckets": buckets},
-        "expiring": expiring(st, ctx.at),
-        "truncated": {
+        }),
+        unmatched_samples: samples,
+        verify: vcounts(st, &st.verify),
+        status: Value::Object(status),
+        refused: json!({"none_400": st.none_400, "failed_400": st.failed_400}),
+        failures: failures(st),
+        servers,
+        client_certificates: certs,
+        clients,
+        time_buckets: json!({"size_seconds": st.bucket_secs, "buckets": buckets}),
+        expiring: expiring(st, ctx.at),
+        truncated: json!({
             "limit": st.limit,
             "servers": st.servers_other,
             "client_certificates": st.certs_other,
             "clients": st.clients_other,
             "error_log_clients": st.err.clients_other,
-        },
-        "error_log": error_log(st),
-        "hints": hints(st, ctx),
-    })
+        }),
+        error_log: error_log(st),
+        hints: hints(st, ctx),
+    }
 }
 
 fn trunc(s: &str, n: usize) -> String {
@@ -487,19 +610,20 @@ pub fn human(st: &Stats, ctx: &Ctx) -> String {
             let _ = writeln!(o, "\nOver time ({}s buckets, last {top})", st.bucket_secs);
             let _ = writeln!(
                 o,
-                "  {:<20} {:>10} {:>10} {:>10} {:>10}",
-                "START", "TOTAL", "SUCCESS", "NONE", "FAILED"
+                "  {:<20} {:>10} {:>10} {:>10} {:>10} {:>10}",
+                "START", "TOTAL", "SUCCESS", "NONE", "FAILED", "STATUS 400"
             );
             let skip = st.buckets.len().saturating_sub(top);
             for (k, b) in st.buckets.iter().skip(skip) {
                 let _ = writeln!(
                     o,
-                    "  {:<20} {:>10} {:>10} {:>10} {:>10}",
+                    "  {:<20} {:>10} {:>10} {:>10} {:>10} {:>10}",
                     format_rfc3339(*k),
                     b.total,
                     b.success,
                     b.none,
-                    b.failed
+                    b.failed,
+                    b.status_400
                 );
             }
         }
