@@ -17,7 +17,7 @@ fn lines() -> String {
         r#"10.0.0.2 [27/Nov/2026:11:00:00 +0000] 400 "FAILED:certificate has expired" "CN=b" "02" "Nov  1 00:00:00 2026 GMT" api:443"#,
         r#"10.0.0.3 [27/Nov/2026:11:30:00 +0000] 400 "NONE" "" "" "" api:443"#,
         r#"not a log line"#,
-        r#"10.0.0.3 [27/Nov/2026:11:45:00 +0000] 400 "FAILED:unsupported certificate purpose" "CN=c" "03" "Dec 20 00:00:00 2026 GMT" other:8443"#,
+        r#"10.0.0.3 [27/Nov/2026:11:45:00 +0000] 400 "FAILED:unsuitable certificate purpose" "CN=c" "03" "Dec 20 00:00:00 2026 GMT" other:8443"#,
     ]
     .join("\n")
         + "\n"
@@ -104,7 +104,7 @@ fn since_and_at_select_lines_and_expiry() {
         f.as_array()
             .unwrap()
             .iter()
-            .any(|x| x["reason"] == "unsupported certificate purpose"
+            .any(|x| x["reason"] == "unsuitable certificate purpose"
                 && x["fix"].as_str().unwrap().contains("clientAuth")
                 && x["rules"][0] == "MTLS3xx")
     );
