@@ -106,7 +106,7 @@ fn since_and_at_select_lines_and_expiry() {
             .iter()
             .any(|x| x["reason"] == "unsuitable certificate purpose"
                 && x["fix"].as_str().unwrap().contains("clientAuth")
-                && x["rules"][0] == "MTLS3xx")
+                && x["rules"][0] == "MTLS301")
     );
 }
 
