@@ -3,7 +3,7 @@
 # files, depths and CRLs), and one client chain; nginx-mtls-lint verify timed against
 # its peer `openssl verify` on the same certificate, in the same run.
 #   bash benches/verify.sh [SERVERS] [RUNS]     (default 1000 servers, best of 10 runs)
-# Needs openssl and python3. Prints a Markdown table (copy it into BENCHMARKS-verify.md).
+# Needs openssl and python3. Prints a Markdown table (BENCHMARKS.md, section verify).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 servers=${1:-1000}
