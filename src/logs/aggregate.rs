@@ -15,6 +15,9 @@ pub const DEFAULT_TABLE_LIMIT: usize = 10_000;
 pub const MAX_BUCKETS: usize = 2_000;
 /// Unmatched lines shown.
 pub const MAX_SAMPLES: usize = 5;
+/// The text shown for an unmatched line that looks like key material (PEM armour or bare
+/// base64): see [`crate::certs::pem::looks_like_key_material`].
+pub const HIDDEN_SAMPLE: &str = "[not shown: PEM or base64 data, possibly a private key]";
 /// Distinct values kept in the small tables (verify values, reasons, levels).
 pub const MAX_SMALL: usize = 1_000;
 
@@ -532,7 +535,12 @@ impl<'f> Counter<'f> {
             self.stats.unmatched_samples.push(Sample {
                 file,
                 line: line_no,
-                text: lossy(text),
+                text: if crate::certs::pem::looks_like_key_material(text) {
+                    // A key file read as a log must not be echoed.
+                    HIDDEN_SAMPLE.to_string()
+                } else {
+                    lossy(text)
+                },
             });
         }
     }
@@ -797,5 +805,36 @@ impl<'f> Counter<'f> {
         if let Some(t) = t {
             self.stats.note_time(t);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: `nginx-mtls-lint logs client.key` printed the key's base64 lines as
+    /// "lines that did not match".
+    #[test]
+    fn unmatched_samples_never_hold_key_material() {
+        let fmt = LogFormat::combined();
+        let mut stats = Stats::new(10, 60);
+        stats.files.push(FileInfo {
+            path: "client.key".into(),
+            ..FileInfo::default()
+        });
+        let mut c = Counter::new(stats, Some(&fmt), 0);
+        let key = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg4bn/3UZO4rbNR9P5\n4iQMQDN/Hxu9BAfm+yBD09PES7yhRANCAAT9pUai8KXg6uG1wgbyjm0/wBrTT48X\n-----END PRIVATE KEY-----\nnot a log line\n";
+        for (i, l) in key.lines().enumerate() {
+            c.access_line(l.as_bytes(), i as u64 + 1);
+        }
+        let st = c.finish();
+        assert_eq!(st.unmatched, 5);
+        let texts: Vec<&str> = st
+            .unmatched_samples
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect();
+        assert_eq!(&texts[..4], &[HIDDEN_SAMPLE; 4]);
+        assert_eq!(texts[4], "not a log line");
     }
 }
