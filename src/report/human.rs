@@ -103,6 +103,26 @@ fn line_end(src: &[u8], i: usize) -> usize {
     memchr::memchr(b'\n', &src[i..]).map_or(src.len(), |p| i + p)
 }
 
+/// Masks (with `*`, keeping every offset) the lines that could be key material, so that a
+/// key pasted into a configuration, or a key file linted as one, is never drawn.
+fn hide_key_material(text: &mut String) {
+    let mut masked = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        if crate::certs::pem::looks_like_key_material(line.trim_end_matches('\n').as_bytes()) {
+            for c in line.chars() {
+                match c {
+                    '\n' | '\r' => masked.push(c),
+                    // As many bytes as the character had: spans stay where they were.
+                    _ => masked.extend(std::iter::repeat_n('*', c.len_utf8())),
+                }
+            }
+        } else {
+            masked.push_str(line);
+        }
+    }
+    *text = masked;
+}
+
 /// The excerpt for `span` and the span within it (byte offsets shift where the file is
 /// not UTF-8, so they are mapped into the lossy text); `None` when it is too long to draw.
 fn snippet(config: &Config, span: Span) -> Option<(Snippet, SourceSpan)> {
@@ -127,7 +147,8 @@ fn snippet(config: &Config, span: Span) -> Option<(Snippet, SourceSpan)> {
     let lossy = |x: &[u8]| String::from_utf8_lossy(x).len();
     let at = lossy(&src[a..start]);
     let len = lossy(&src[start..end]);
-    let text = String::from_utf8_lossy(&src[a..b]).into_owned();
+    let mut text = String::from_utf8_lossy(&src[a..b]).into_owned();
+    hide_key_material(&mut text);
     let first_line = file.line(a as u32).saturating_sub(1);
     Some((
         Snippet {
@@ -265,6 +286,17 @@ mod tests {
             "the location is named instead: {out}"
         );
         assert!(out.len() < MAX_SNIPPET, "{out}");
+    }
+
+    /// Regression: a key pasted into a configuration (`http {` + key + `}`) was drawn in
+    /// the excerpt of the syntax error that follows it.
+    #[test]
+    fn key_material_in_an_excerpt_is_masked() {
+        let src = b"events {}\nhttp {\n-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg4bn/3UZO4rbNR9P5\n}\n".to_vec();
+        let out = human(src);
+        assert!(out.contains("unexpected"), "{out}");
+        assert!(!out.contains("MIGHAgEA"), "{out}");
+        assert!(out.contains(" 4 │ ****************"), "{out}");
     }
 
     /// The excerpt of a span deep in a file is numbered as in the whole file.
