@@ -65,18 +65,30 @@ fn clip(s: &str) -> String {
     format!("{}... ({} bytes)", &s[..end], s.len())
 }
 
+/// What the child reads on stdin.
+enum In {
+    Null,
+    Bytes(Vec<u8>),
+    /// Whatever the command was given.
+    Keep,
+}
+
 /// Runs the tool with a deadline; never a panic, never a hang.
-fn run_cmd(mut cmd: Command, stdin: Option<Vec<u8>>) -> Out {
+fn run_cmd(mut cmd: Command, stdin: In) -> Out {
     let what = format!("{cmd:?}");
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    cmd.stdin(if stdin.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    });
+    match stdin {
+        In::Null => {
+            cmd.stdin(Stdio::null());
+        }
+        In::Bytes(_) => {
+            cmd.stdin(Stdio::piped());
+        }
+        In::Keep => {}
+    }
     cmd.env("NO_COLOR", "1");
     let mut child = cmd.spawn().expect("cannot run nginx-mtls-lint");
-    if let Some(data) = stdin {
+    if let In::Bytes(data) = stdin {
         let mut w = child.stdin.take().unwrap();
         std::thread::spawn(move || {
             let _ = w.write_all(&data);
@@ -125,7 +137,7 @@ fn run_cmd(mut cmd: Command, stdin: Option<Vec<u8>>) -> Out {
 fn run<S: AsRef<OsStr>>(args: &[S]) -> Out {
     let mut cmd = tool();
     cmd.args(args);
-    run_cmd(cmd, None)
+    run_cmd(cmd, In::Null)
 }
 
 fn lint(path: &Path) -> Out {
@@ -248,7 +260,7 @@ fn binary_garbage() {
     // And on stdin.
     let mut cmd = tool();
     cmd.args(["parse", "-"]);
-    run_cmd(cmd, Some(g)).expect(1, &["\"status\":\"failed\""]);
+    run_cmd(cmd, In::Bytes(g)).expect(1, &["\"status\":\"failed\""]);
 }
 
 #[test]
@@ -507,7 +519,7 @@ fn pkcs12_with_a_wrong_password() {
         .arg(d.join("x.p12"))
         .args(["--password-env", "BATTERY_P12_PW"])
         .env("BATTERY_P12_PW", "wrong-Pa55word");
-    let o = run_cmd(cmd, None);
+    let o = run_cmd(cmd, In::Null);
     o.expect(2, &["x.p12", "wrong password"]);
     assert!(!o.all().contains("Pa55word"));
     // Without the variable set: a clear error, no prompt (stdin is not a terminal).
@@ -519,7 +531,7 @@ fn pkcs12_with_a_wrong_password() {
         .arg(d.join("x.p12"))
         .args(["--password-env", "BATTERY_P12_UNSET"])
         .env_remove("BATTERY_P12_UNSET");
-    run_cmd(cmd, None).expect(2, &["x.p12", "BATTERY_P12_UNSET"]);
+    run_cmd(cmd, In::Null).expect(2, &["x.p12", "BATTERY_P12_UNSET"]);
     // lint --client-cert with the same wrong password.
     let mut cmd = tool();
     cmd.arg(d.join("mtls.conf"))
@@ -527,7 +539,7 @@ fn pkcs12_with_a_wrong_password() {
         .arg(d.join("x.p12"))
         .args(["--password-env", "BATTERY_P12_PW"])
         .env("BATTERY_P12_PW", "wrong-Pa55word");
-    let o = run_cmd(cmd, None);
+    let o = run_cmd(cmd, In::Null);
     assert!(matches!(o.code, Some(1 | 2)), "{}", o.all());
     assert!(o.all().contains("x.p12") && !o.all().contains("Pa55word"));
 }
@@ -695,4 +707,28 @@ fn logs_file_deleted_while_following() {
     let last: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
     assert_eq!(last["final"], true);
     assert_eq!(last["totals"]["lines"]["access"], 5, "{text}");
+}
+
+/// Regression: `/dev/zero` (like a FIFO or a `/proc` file) reports size 0, so the size
+/// check let it through and the loaders read until memory ran out (1 GB and counting).
+/// Reads now stop one byte past the limit: 256 MiB for configurations and stdin, 64 MiB
+/// for certificate files.
+#[test]
+fn endless_input_is_cut_off() {
+    let tmp = mtls_dir("/dev/zero");
+    let d = tmp.path();
+    let zero = Path::new("/dev/zero");
+    lint(zero).expect(2, &["/dev/zero", "larger than 268435456 bytes"]);
+    parse(zero).expect(2, &["/dev/zero", "larger than 268435456 bytes"]);
+    lint(&d.join("mtls.conf")).expect(1, &["MTLS102", "/dev/zero", "mtls.conf:7"]);
+    let good = write_conf(d, "good.conf", "client-ca-bundle.pem");
+    verify(&good, zero).expect(2, &["/dev/zero", "larger than 67108864 bytes"]);
+    let mut cmd = tool();
+    cmd.args(["parse", "-"])
+        .stdin(fs::File::open(zero).unwrap());
+    let mut cmd2 = tool();
+    cmd2.args(["-"]).stdin(fs::File::open(zero).unwrap());
+    for c in [cmd, cmd2] {
+        run_cmd(c, In::Keep).expect(2, &["<stdin>", "more than 268435456 bytes"]);
+    }
 }
