@@ -10,7 +10,7 @@ R=..
 mkdir -p corpus/parse_config corpus/logs_access corpus/logs_error corpus/cert_loaders
 
 find $R/grammar-tests $R/sample-configs -name '*.conf' | while read -r f; do
-    cp "$f" "corpus/parse_config/$(echo "$f" | tr '/' '_')"
+    cp "$f" "corpus/parse_config/$(echo "${f#../}" | tr '/' '_')"
 done
 
 F1='$remote_addr - [$time_local] "$request" $status "$ssl_client_verify" "$ssl_client_s_dn" "$ssl_client_i_dn" "$ssl_client_serial" "$ssl_client_v_end" "$ssl_client_fingerprint" $server_name:$server_port "$ssl_server_name" "$http_user_agent"'
