@@ -11,7 +11,7 @@ pub mod rules;
 pub mod settings;
 pub mod verify;
 
-use std::io::{Read, Write};
+use std::io::Write;
 
 use cli::{Cli, Command, InputArgs};
 use config::{Config, Input, LoadOptions};
@@ -43,13 +43,16 @@ pub fn load_input(args: &InputArgs, single_file: bool) -> Result<Config, Error> 
         single_file,
     };
     let input = if path.as_os_str() == "-" {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut bytes)
-            .map_err(|e| Error::Input {
-                path: "<stdin>".into(),
-                message: config::load::os_error(&e),
-            })?;
+        let bytes =
+            config::load::read_at_most(std::io::stdin().lock(), config::load::MAX_FILE_SIZE)
+                .map_err(|e| Error::Input {
+                    path: "<stdin>".into(),
+                    message: config::load::os_error(&e),
+                })?
+                .ok_or_else(|| Error::Input {
+                    path: "<stdin>".into(),
+                    message: format!("more than {} bytes", config::load::MAX_FILE_SIZE),
+                })?;
         Input::Stdin(bytes)
     } else if path.is_dir() {
         Input::Dir(path.clone())

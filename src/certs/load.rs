@@ -257,7 +257,11 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, LoadError> {
     if meta.len() > MAX_FILE_SIZE {
         return Err(LoadError::TooLarge { path: p() });
     }
-    std::fs::read(path).map_err(|e| io_error(path, &e))
+    // Bounded: `/dev/zero` or a FIFO report size 0 and never end.
+    let file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
+    crate::config::load::read_at_most(file, MAX_FILE_SIZE)
+        .map_err(|e| io_error(path, &e))?
+        .ok_or_else(|| LoadError::TooLarge { path: p() })
 }
 
 fn io_error(path: &Path, e: &io::Error) -> LoadError {

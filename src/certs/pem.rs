@@ -60,6 +60,21 @@ pub fn looks_like_pem(data: &[u8]) -> bool {
 }
 
 /// Scans every PEM block in `data`.
+/// Whether a line of text could be key material: PEM armour (`-----BEGIN ...`) or a line
+/// of bare base64 at least 16 characters long, as in a key's body. Reporters that quote
+/// file text (log samples, config excerpts) hide such lines: a key file given where a
+/// log or a configuration is expected must not be echoed. Neither nginx log lines nor
+/// configuration lines look like this (they hold spaces or `;`).
+pub fn looks_like_key_material(line: &[u8]) -> bool {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let t = line.trim_ascii();
+    t.starts_with(b"-----BEGIN ")
+        || t.starts_with(b"-----END ")
+        || (t.len() >= 16
+            && t.iter()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=')))
+}
+
 pub fn scan(data: &[u8]) -> Vec<Block> {
     let text = String::from_utf8_lossy(data);
     let mut blocks = Vec::new();
@@ -114,6 +129,24 @@ pub fn scan(data: &[u8]) -> Vec<Block> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn key_material_lines() {
+        assert!(looks_like_key_material(b"-----BEGIN PRIVATE KEY-----"));
+        assert!(looks_like_key_material(b"  -----END EC PRIVATE KEY-----\r"));
+        assert!(looks_like_key_material(
+            b"MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg4bn/3UZO4rbNR9P5"
+        ));
+        assert!(looks_like_key_material(b"yU3qrNAM6Oq/lJYwym6JQ+dlhs=="));
+        // Log and configuration lines hold spaces or punctuation; short words pass.
+        assert!(!looks_like_key_material(
+            b"127.0.0.1 - - [27/Nov/2026:05:49:06 +0000] \"GET / HTTP/1.1\" 200"
+        ));
+        assert!(!looks_like_key_material(b"    ssl_verify_client on;"));
+        assert!(!looks_like_key_material(b"}"));
+        assert!(!looks_like_key_material(b"abc123"));
+    }
+
     use super::*;
 
     #[test]

@@ -18,8 +18,10 @@ use super::source::Sources;
 
 /// Deepest chain of includes followed.
 pub const MAX_INCLUDE_DEPTH: usize = 64;
-/// Largest file read (bytes); spans are 32-bit.
-pub const MAX_FILE_SIZE: u64 = 1 << 31;
+/// Largest file read (bytes), also for stdin. Spans are 32-bit (4 GiB); real
+/// configurations, even `nginx -T` dumps of large fleets, are a few MB, so the limit
+/// stays well below what a machine can hold: past it, exit 2 instead of swapping.
+pub const MAX_FILE_SIZE: u64 = 256 << 20;
 
 /// Where the configuration comes from.
 #[derive(Debug, Clone)]
@@ -139,13 +141,24 @@ pub fn read_file(path: &Path) -> io::Result<Vec<u8>> {
             "Is a directory",
         ));
     }
-    if meta.len() > MAX_FILE_SIZE {
-        return Err(io::Error::new(
+    let too_large = || {
+        io::Error::new(
             io::ErrorKind::InvalidData,
             format!("file is larger than {} bytes", MAX_FILE_SIZE),
-        ));
+        )
+    };
+    if meta.len() > MAX_FILE_SIZE {
+        return Err(too_large());
     }
-    std::fs::read(path)
+    read_at_most(std::fs::File::open(path)?, MAX_FILE_SIZE)?.ok_or_else(too_large)
+}
+
+/// Reads to the end, but no more than `max` bytes: `None` past that. The size in the
+/// metadata is not enough: `/dev/zero`, a FIFO or a `/proc` file report 0 and never end.
+pub fn read_at_most(r: impl io::Read, max: u64) -> io::Result<Option<Vec<u8>>> {
+    let mut data = Vec::new();
+    io::Read::read_to_end(&mut r.take(max + 1), &mut data)?;
+    Ok((data.len() as u64 <= max).then_some(data))
 }
 
 /// The sections of an `nginx -T` dump, by path.

@@ -6,7 +6,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::logs::args::Escape;
 use crate::logs::errorlog::{self, MsgKind};
-use crate::logs::format::{Field, LogFormat, Record, eq_small, unescape};
+use crate::logs::format::{Field, LogFormat, Record, clip, eq_small, unescape};
 use crate::logs::time;
 
 /// Default for `--limit`: distinct certificates, client addresses and servers kept
@@ -16,6 +16,9 @@ pub const DEFAULT_TABLE_LIMIT: usize = 10_000;
 pub const MAX_BUCKETS: usize = 2_000;
 /// Unmatched lines shown.
 pub const MAX_SAMPLES: usize = 5;
+/// The text shown for an unmatched line that looks like key material (PEM armour or bare
+/// base64): see [`crate::certs::pem::looks_like_key_material`].
+pub const HIDDEN_SAMPLE: &str = "[not shown: PEM or base64 data, possibly a private key]";
 /// Distinct values kept in the small tables (verify values, reasons, levels).
 pub const MAX_SMALL: usize = 1_000;
 
@@ -75,6 +78,7 @@ pub type Map<V> = HashMap<Vec<u8>, V, BuildHasherDefault<Fx>>;
 /// distinct keys, returns false (the caller counts it as other).
 #[inline]
 fn bump(map: &mut Map<u64>, key: &[u8], n: u64, limit: usize) -> bool {
+    let key = crate::logs::format::clip(key);
     if let Some(v) = map.get_mut(key) {
         *v += n;
         true
@@ -564,7 +568,12 @@ impl<'f> Counter<'f> {
             self.stats.unmatched_samples.push(Sample {
                 file,
                 line: line_no,
-                text: lossy(text),
+                text: if crate::certs::pem::looks_like_key_material(text) {
+                    // A key file read as a log must not be echoed.
+                    HIDDEN_SAMPLE.to_string()
+                } else {
+                    lossy(text)
+                },
             });
         }
     }
@@ -842,14 +851,65 @@ impl<'f> Counter<'f> {
         e.samples.entry(kind).or_insert_with(|| ErrSample {
             time: lossy(l.time),
             level: lossy(l.level),
-            message: lossy(l.message),
-            client: lossy(l.client.unwrap_or_default()),
-            server: lossy(l.server.unwrap_or_default()),
-            request: lossy(l.request.unwrap_or_default()),
-            host: lossy(l.host.unwrap_or_default()),
+            message: lossy(clip(l.message)),
+            client: lossy(clip(l.client.unwrap_or_default())),
+            server: lossy(clip(l.server.unwrap_or_default())),
+            request: lossy(clip(l.request.unwrap_or_default())),
+            host: lossy(clip(l.host.unwrap_or_default())),
         });
         if let Some(t) = t {
             self.stats.note_time(t);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: `nginx-mtls-lint logs client.key` printed the key's base64 lines as
+    /// "lines that did not match".
+    #[test]
+    fn unmatched_samples_never_hold_key_material() {
+        let fmt = LogFormat::combined();
+        let mut stats = Stats::new(10, 60);
+        stats.files.push(FileInfo {
+            path: "client.key".into(),
+            ..FileInfo::default()
+        });
+        let mut c = Counter::new(stats, Some(&fmt), 0);
+        let key = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg4bn/3UZO4rbNR9P5\n4iQMQDN/Hxu9BAfm+yBD09PES7yhRANCAAT9pUai8KXg6uG1wgbyjm0/wBrTT48X\n-----END PRIVATE KEY-----\nnot a log line\n";
+        for (i, l) in key.lines().enumerate() {
+            c.access_line(l.as_bytes(), i as u64 + 1);
+        }
+        let st = c.finish();
+        assert_eq!(st.unmatched, 5);
+        let texts: Vec<&str> = st
+            .unmatched_samples
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect();
+        assert_eq!(&texts[..4], &[HIDDEN_SAMPLE; 4]);
+        assert_eq!(texts[4], "not a log line");
+    }
+
+    /// Regression: 1,000 distinct 100 KB subjects (a 100 MB log) took 520 MB, the values
+    /// being kept whole; values are now cut at MAX_VALUE bytes.
+    #[test]
+    fn long_values_are_cut() {
+        let fmt = LogFormat::new(
+            "t",
+            crate::logs::args::Escape::Default,
+            "$ssl_client_s_dn $ssl_client_serial",
+        );
+        let mut stats = Stats::new(10, 60);
+        stats.files.push(FileInfo::default());
+        let mut c = Counter::new(stats, Some(&fmt), 0);
+        let line = format!("CN={} 01", "x".repeat(100_000));
+        c.access_line(line.as_bytes(), 1);
+        let st = c.finish();
+        let cert = st.certs.values().next().expect("one certificate");
+        assert_eq!(cert.subject.len(), crate::logs::format::MAX_VALUE);
+        assert_eq!(cert.serial, b"01");
     }
 }

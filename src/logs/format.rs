@@ -324,6 +324,17 @@ fn find_lit(hay: &[u8], lit: &[u8], json: bool, finder: &Finder) -> Option<usize
     }
 }
 
+/// Longest value kept from a log line (bytes, still escaped). Subjects, issuers, server
+/// names and client addresses are a few hundred bytes; a longer value is cut here, so
+/// that the tables (at most `--limit` rows each) stay bounded whatever the lines hold.
+pub const MAX_VALUE: usize = 4096;
+
+/// `v` cut to [`MAX_VALUE`] bytes.
+#[inline]
+pub fn clip(v: &[u8]) -> &[u8] {
+    &v[..v.len().min(MAX_VALUE)]
+}
+
 /// Byte equality without a `memcmp` call (the slices here are a few bytes long).
 #[inline]
 pub fn eq_small(a: &[u8], b: &[u8]) -> bool {
@@ -372,7 +383,7 @@ impl Record {
         if v.is_empty() || v == b"-" {
             None
         } else {
-            Some(v)
+            Some(clip(v))
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Human output: miette diagnostics with the source excerpt, labels and help.
 
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, SourceSpan, SpanContents,
 };
 
 use crate::config::{Config, Span};
@@ -13,7 +14,7 @@ struct Rendered {
     message: String,
     severity: miette::Severity,
     help: Option<String>,
-    source: Option<NamedSource<String>>,
+    source: Option<Snippet>,
     labels: Vec<LabeledSpan>,
     related: Vec<Rendered>,
 }
@@ -61,18 +62,102 @@ impl Diagnostic for Rendered {
     }
 }
 
-fn source_of(config: &Config, span: Span) -> NamedSource<String> {
-    let file = config.sources.get(span.file);
-    NamedSource::new(file.path.display().to_string(), file.text())
+/// Most bytes of source drawn for one label: the lines of the span and one line either
+/// side. A longer excerpt (a 100 MB line) is not drawn: the message names the location
+/// instead, so that rendering stays fast and small whatever the file holds.
+pub const MAX_SNIPPET: usize = 16 * 1024;
+
+/// The lines around one span, lossily decoded, numbered as in the whole file.
+#[derive(Debug)]
+struct Snippet {
+    name: String,
+    text: String,
+    /// Lines of the file before `text`.
+    first_line: usize,
 }
 
-/// Byte offsets shift where the file is not UTF-8; map them into the lossy text.
-fn source_span(config: &Config, span: Span) -> SourceSpan {
-    let src = &config.sources.get(span.file).src;
+impl miette::SourceCode for Snippet {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let c = self.text.read_span(span, before, after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            c.data(),
+            *c.span(),
+            c.line() + self.first_line,
+            c.column(),
+            c.line_count(),
+        )))
+    }
+}
+
+fn line_start(src: &[u8], i: usize) -> usize {
+    memchr::memrchr(b'\n', &src[..i]).map_or(0, |p| p + 1)
+}
+
+fn line_end(src: &[u8], i: usize) -> usize {
+    memchr::memchr(b'\n', &src[i..]).map_or(src.len(), |p| i + p)
+}
+
+/// Masks (with `*`, keeping every offset) the lines that could be key material, so that a
+/// key pasted into a configuration, or a key file linted as one, is never drawn.
+fn hide_key_material(text: &mut String) {
+    let mut masked = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        if crate::certs::pem::looks_like_key_material(line.trim_end_matches('\n').as_bytes()) {
+            for c in line.chars() {
+                match c {
+                    '\n' | '\r' => masked.push(c),
+                    // As many bytes as the character had: spans stay where they were.
+                    _ => masked.extend(std::iter::repeat_n('*', c.len_utf8())),
+                }
+            }
+        } else {
+            masked.push_str(line);
+        }
+    }
+    *text = masked;
+}
+
+/// The excerpt for `span` and the span within it (byte offsets shift where the file is
+/// not UTF-8, so they are mapped into the lossy text); `None` when it is too long to draw.
+fn snippet(config: &Config, span: Span) -> Option<(Snippet, SourceSpan)> {
+    let file = config.sources.get(span.file);
+    let src = &file.src[..];
     let r = span.range();
-    let start = String::from_utf8_lossy(&src[..r.start.min(src.len())]).len();
-    let len = String::from_utf8_lossy(&src[r.start.min(src.len())..r.end.min(src.len())]).len();
-    SourceSpan::new(start.into(), len.max(1))
+    let start = r.start.min(src.len());
+    let end = r.end.clamp(start, src.len());
+    let mut a = line_start(src, start);
+    if a > 0 {
+        a = line_start(src, a - 1);
+    }
+    let mut b = line_end(src, end.saturating_sub(1).max(start));
+    if b < src.len() {
+        // The context line after, with its newline (miette draws an empty last line only
+        // when it ends with one).
+        b = (line_end(src, b + 1) + 1).min(src.len());
+    }
+    if b - a > MAX_SNIPPET {
+        return None;
+    }
+    let lossy = |x: &[u8]| String::from_utf8_lossy(x).len();
+    let at = lossy(&src[a..start]);
+    let len = lossy(&src[start..end]);
+    let mut text = String::from_utf8_lossy(&src[a..b]).into_owned();
+    hide_key_material(&mut text);
+    let first_line = file.line(a as u32).saturating_sub(1);
+    Some((
+        Snippet {
+            name: file.path.display().to_string(),
+            text,
+            first_line,
+        },
+        SourceSpan::new(at.into(), len.max(1)),
+    ))
 }
 
 fn severity(s: Severity) -> miette::Severity {
@@ -85,14 +170,18 @@ fn severity(s: Severity) -> miette::Severity {
 
 fn rendered(config: &Config, f: &Finding) -> Rendered {
     let (source, labels, message) = match &f.location {
-        Location::Span(s) => (
-            Some(source_of(config, *s)),
-            vec![LabeledSpan::new_primary_with_span(
-                f.label.clone(),
-                source_span(config, *s),
-            )],
-            f.message.clone(),
-        ),
+        Location::Span(s) => match snippet(config, *s) {
+            Some((source, at)) => (
+                Some(source),
+                vec![LabeledSpan::new_primary_with_span(f.label.clone(), at)],
+                f.message.clone(),
+            ),
+            None => (
+                None,
+                Vec::new(),
+                format!("{} ({})", f.message, config.sources.location(*s)),
+            ),
+        },
         Location::File(p) => (None, Vec::new(), format!("{} ({})", f.message, p.display())),
     };
     let related = f
@@ -100,14 +189,18 @@ fn rendered(config: &Config, f: &Finding) -> Rendered {
         .iter()
         .map(|r| {
             let (source, labels, message) = match &r.location {
-                Location::Span(s) => (
-                    Some(source_of(config, *s)),
-                    vec![LabeledSpan::new_with_span(
-                        Some(r.message.clone()),
-                        source_span(config, *s),
-                    )],
-                    format!("related: {}", config.sources.location(*s)),
-                ),
+                Location::Span(s) => match snippet(config, *s) {
+                    Some((source, at)) => (
+                        Some(source),
+                        vec![LabeledSpan::new_with_span(Some(r.message.clone()), at)],
+                        format!("related: {}", config.sources.location(*s)),
+                    ),
+                    None => (
+                        None,
+                        Vec::new(),
+                        format!("related: {}: {}", config.sources.location(*s), r.message),
+                    ),
+                },
                 Location::File(p) => (
                     None,
                     Vec::new(),
@@ -156,4 +249,64 @@ pub fn render(config: &Config, findings: &[Finding], colour: bool, width: Option
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Input, LoadOptions, load};
+    use crate::model::Model;
+    use crate::rules::{self, CertFiles, Context, Options};
+
+    fn human(src: Vec<u8>) -> String {
+        let config = load(&Input::Stdin(src), &LoadOptions::default());
+        let model = Model::build(&config);
+        let files = CertFiles::read(&model);
+        let findings = rules::check(&Context {
+            config: &config,
+            model: &model,
+            files: &files,
+            options: &Options::default(),
+            client_certs: &[],
+        });
+        render(&config, &findings, false, Some(100))
+    }
+
+    /// Regression: a 100 MB word (`events {}\nhttp { aaaa…; }`) made the report hand the
+    /// whole file to miette, which drew the 100 MB line: over a minute and 1.4 GB RSS.
+    #[test]
+    fn a_line_longer_than_the_snippet_limit_is_not_drawn() {
+        let mut src = b"events {}\nhttp { ".to_vec();
+        src.resize(src.len() + 4 * MAX_SNIPPET, b'a');
+        src.extend_from_slice(b"; }\n");
+        let out = human(src);
+        assert!(out.contains("too long parameter"), "{out}");
+        assert!(
+            out.contains(":2:8)"),
+            "the location is named instead: {out}"
+        );
+        assert!(out.len() < MAX_SNIPPET, "{out}");
+    }
+
+    /// Regression: a key pasted into a configuration (`http {` + key + `}`) was drawn in
+    /// the excerpt of the syntax error that follows it.
+    #[test]
+    fn key_material_in_an_excerpt_is_masked() {
+        let src = b"events {}\nhttp {\n-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg4bn/3UZO4rbNR9P5\n}\n".to_vec();
+        let out = human(src);
+        assert!(out.contains("unexpected"), "{out}");
+        assert!(!out.contains("MIGHAgEA"), "{out}");
+        assert!(out.contains(" 4 │ ****************"), "{out}");
+    }
+
+    /// The excerpt of a span deep in a file is numbered as in the whole file.
+    #[test]
+    fn excerpts_keep_the_file_line_numbers() {
+        let mut src = "# filler\n".repeat(5000).into_bytes();
+        src.extend_from_slice(b"events {}\nhttp {\n    b\xffgus {\n    }\n}\n");
+        let out = human(src);
+        assert!(out.contains(":5003:5]"), "{out}");
+        assert!(out.contains("5003 │     b\u{fffd}gus {"), "{out}");
+        assert!(out.contains("5002 │ http {"), "{out}");
+    }
 }
