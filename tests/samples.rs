@@ -60,3 +60,19 @@ fn bad_sample_lints_with_findings_and_good_sample_is_clean() {
         String::from_utf8_lossy(&good.stdout)
     );
 }
+
+/// The README's first command says how many problems the bad sample has.
+#[test]
+fn readme_count_of_sample_problems_is_true() {
+    let out = common::tool()
+        .args(["--format", "json", "sample-configs/bad"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let n = v["findings"].as_array().unwrap().len();
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    assert!(
+        readme.contains(&format!("(finds {n} problems)")),
+        "README's first command should say it finds {n} problems"
+    );
+}
