@@ -54,6 +54,19 @@ impl Out {
     }
 }
 
+impl Out {
+    /// No control character of the input reached the terminal (no colour is asked for).
+    fn no_controls(&self) -> &Out {
+        let all = self.all();
+        let bad: Vec<char> = all
+            .chars()
+            .filter(|c| c.is_control() && *c != '\n' && *c != '\t')
+            .collect();
+        assert!(bad.is_empty(), "{}: printed {bad:?}", self.what);
+        self
+    }
+}
+
 fn clip(s: &str) -> String {
     if s.len() <= 4000 {
         return s.to_string();
@@ -246,7 +259,9 @@ fn binary_garbage() {
     for n in ["garbage.conf", "garbage.pem", "garbage.log"] {
         fs::write(d.join(n), &g).unwrap();
     }
-    lint(&d.join("garbage.conf")).expect(1, &["MTLS001", "garbage.conf:1:"]);
+    lint(&d.join("garbage.conf"))
+        .expect(1, &["MTLS001", "garbage.conf:1:"])
+        .no_controls();
     parse(&d.join("garbage.conf")).expect(1, &["\"status\":\"failed\"", "garbage.conf"]);
     run(&[
         OsStr::new("verify"),
@@ -256,7 +271,9 @@ fn binary_garbage() {
     .expect(2, &["garbage.conf"]);
     lint(&d.join("mtls.conf")).expect(1, &["MTLS102", "garbage.pem", "mtls.conf:7"]);
     verify(&d.join("mtls.conf"), &d.join("garbage.pem")).expect(2, &["garbage.pem"]);
-    logs(&d.join("garbage.log")).expect(0, &["garbage.log:1:", "unmatched="]);
+    logs(&d.join("garbage.log"))
+        .expect(0, &["garbage.log:1:", "unmatched="])
+        .no_controls();
     // And on stdin.
     let mut cmd = tool();
     cmd.args(["parse", "-"]);
@@ -633,7 +650,9 @@ fn logs_hundred_megabyte_line_cut_lines_and_every_byte() {
     s.extend((0..=255u8).collect::<Vec<_>>());
     fs::write(&bytes, &s).unwrap();
     // 256 lines, one split by its newline byte, and the last line split by its own.
-    logs(&bytes).expect(0, &["bytes.log", "lines=259"]);
+    logs(&bytes)
+        .expect(0, &["bytes.log", "lines=259", "\\x1b"])
+        .no_controls();
     run(&[
         OsStr::new("logs"),
         OsStr::new("--format"),

@@ -303,7 +303,8 @@ pub fn run(args: &VerifyArgs) -> Result<u8, Error> {
     };
     let mut out = std::io::stdout().lock();
     match args.format {
-        Format::Human => out.write_all(render_human(&doc).as_bytes())?,
+        // Subjects and names come from the certificate: no control character is sent.
+        Format::Human => out.write_all(crate::report::printable(&render_human(&doc)).as_bytes())?,
         Format::Json => {
             serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::other)?;
             writeln!(out)?;
