@@ -463,7 +463,13 @@ fn truncated_and_corrupt_pem() {
     let leaf = fs::read_to_string(d.join("client-1-leaf.pem")).unwrap();
     fs::write(d.join("leaf-trunc.pem"), &leaf[..leaf.len() - 40]).unwrap();
     verify(&good, &d.join("leaf-trunc.pem")).expect(2, &["leaf-trunc.pem:1", "truncated"]);
-    verify(&good, &d.join("corrupt.pem")).expect(2, &["corrupt.pem:1", "base64"]);
+    let o = verify(&good, &d.join("corrupt.pem"));
+    o.expect(
+        2,
+        &["corrupt.pem:1: PEM block #1 (CERTIFICATE) is not valid base64"],
+    );
+    // The path once, with its line (it used to read `corrupt.pem: corrupt.pem:1: ...`).
+    assert_eq!(o.stderr.matches("corrupt.pem").count(), 1, "{}", o.stderr);
 }
 
 #[test]
