@@ -479,8 +479,20 @@ fn der_where_pem_is_expected() {
     let leaf = fs::read_to_string(d.join("client-1-leaf.pem")).unwrap();
     let der = pem_to_der(&leaf);
     fs::write(d.join("client-1-leaf.der"), &der).unwrap();
-    // The file is read (as DER), and what it holds is judged.
-    lint(&d.join("mtls.conf")).expect(1, &["MTLS104", "client-1-leaf.der"]);
+    // nginx reads trust files as PEM only: `nginx -t` fails with
+    // SSL_CTX_load_verify_locations(...) failed (no certificate or crl found).
+    // Regression: this was read as a DER certificate and judged (MTLS104 only).
+    lint(&d.join("mtls.conf")).expect(
+        1,
+        &[
+            "MTLS102",
+            "client-1-leaf.der: DER, but nginx reads this file as PEM only",
+            "mtls.conf:7",
+        ],
+    );
+    // verify: nginx would not start.
+    verify(&d.join("mtls.conf"), &d.join("client-1.pem"))
+        .expect(2, &["client-1-leaf.der", "nginx would not start"]);
     // curl takes a DER client certificate (--cert-type DER), so verify does too.
     let good = write_conf(d, "good.conf", "client-ca-bundle.pem");
     let o = verify(&good, &d.join("client-1-leaf.der"));
