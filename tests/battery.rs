@@ -342,6 +342,13 @@ fn hundred_thousand_nested_blocks() {
     fs::write(&conf, s).unwrap();
     lint(&conf).expect(1, &["nested more than 200 levels", "deep.conf:2:"]);
     parse(&conf).expect(1, &["nested more than 200 levels", "\"line\":2"]);
+    run(&[
+        OsStr::new("verify"),
+        OsStr::new("--config"),
+        conf.as_os_str(),
+    ])
+    .expect(2, &["deep.conf", "requests client certificates"]);
+    run(&[OsStr::new("logs"), OsStr::new("--config"), conf.as_os_str()]).expect(0, &["0 file(s)"]);
 }
 
 #[test]
@@ -757,6 +764,10 @@ fn endless_input_is_cut_off() {
     let zero = Path::new("/dev/zero");
     lint(zero).expect(2, &["/dev/zero", "larger than 268435456 bytes"]);
     parse(zero).expect(2, &["/dev/zero", "larger than 268435456 bytes"]);
+    run(&["logs", "--config", "/dev/zero"])
+        .expect(2, &["/dev/zero", "larger than 268435456 bytes"]);
+    run(&["verify", "--config", "/dev/zero"])
+        .expect(2, &["/dev/zero", "larger than 268435456 bytes"]);
     lint(&d.join("mtls.conf")).expect(1, &["MTLS102", "/dev/zero", "mtls.conf:7"]);
     let good = write_conf(d, "good.conf", "client-ca-bundle.pem");
     verify(&good, zero).expect(2, &["/dev/zero", "larger than 67108864 bytes"]);
