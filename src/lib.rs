@@ -102,7 +102,11 @@ pub fn run(cli: Cli) -> u8 {
         // A reader that stops early (`| head`) is not an error.
         Err(Error::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::CLEAN,
         Err(e) => {
-            eprintln!("nginx-mtls-lint: error: {e}");
+            // Paths and messages can hold bytes from a file: no control character is sent.
+            eprintln!(
+                "nginx-mtls-lint: error: {}",
+                report::printable(&e.to_string())
+            );
             exit::ERROR
         }
     }

@@ -54,6 +54,19 @@ impl Out {
     }
 }
 
+impl Out {
+    /// No control character of the input reached the terminal (no colour is asked for).
+    fn no_controls(&self) -> &Out {
+        let all = self.all();
+        let bad: Vec<char> = all
+            .chars()
+            .filter(|c| c.is_control() && *c != '\n' && *c != '\t')
+            .collect();
+        assert!(bad.is_empty(), "{}: printed {bad:?}", self.what);
+        self
+    }
+}
+
 fn clip(s: &str) -> String {
     if s.len() <= 4000 {
         return s.to_string();
@@ -246,7 +259,9 @@ fn binary_garbage() {
     for n in ["garbage.conf", "garbage.pem", "garbage.log"] {
         fs::write(d.join(n), &g).unwrap();
     }
-    lint(&d.join("garbage.conf")).expect(1, &["MTLS001", "garbage.conf:1:"]);
+    lint(&d.join("garbage.conf"))
+        .expect(1, &["MTLS001", "garbage.conf:1:"])
+        .no_controls();
     parse(&d.join("garbage.conf")).expect(1, &["\"status\":\"failed\"", "garbage.conf"]);
     run(&[
         OsStr::new("verify"),
@@ -256,7 +271,9 @@ fn binary_garbage() {
     .expect(2, &["garbage.conf"]);
     lint(&d.join("mtls.conf")).expect(1, &["MTLS102", "garbage.pem", "mtls.conf:7"]);
     verify(&d.join("mtls.conf"), &d.join("garbage.pem")).expect(2, &["garbage.pem"]);
-    logs(&d.join("garbage.log")).expect(0, &["garbage.log:1:", "unmatched="]);
+    logs(&d.join("garbage.log"))
+        .expect(0, &["garbage.log:1:", "unmatched="])
+        .no_controls();
     // And on stdin.
     let mut cmd = tool();
     cmd.args(["parse", "-"]);
@@ -325,6 +342,13 @@ fn hundred_thousand_nested_blocks() {
     fs::write(&conf, s).unwrap();
     lint(&conf).expect(1, &["nested more than 200 levels", "deep.conf:2:"]);
     parse(&conf).expect(1, &["nested more than 200 levels", "\"line\":2"]);
+    run(&[
+        OsStr::new("verify"),
+        OsStr::new("--config"),
+        conf.as_os_str(),
+    ])
+    .expect(2, &["deep.conf", "requests client certificates"]);
+    run(&[OsStr::new("logs"), OsStr::new("--config"), conf.as_os_str()]).expect(0, &["0 file(s)"]);
 }
 
 #[test]
@@ -446,7 +470,13 @@ fn truncated_and_corrupt_pem() {
     let leaf = fs::read_to_string(d.join("client-1-leaf.pem")).unwrap();
     fs::write(d.join("leaf-trunc.pem"), &leaf[..leaf.len() - 40]).unwrap();
     verify(&good, &d.join("leaf-trunc.pem")).expect(2, &["leaf-trunc.pem:1", "truncated"]);
-    verify(&good, &d.join("corrupt.pem")).expect(2, &["corrupt.pem:1", "base64"]);
+    let o = verify(&good, &d.join("corrupt.pem"));
+    o.expect(
+        2,
+        &["corrupt.pem:1: PEM block #1 (CERTIFICATE) is not valid base64"],
+    );
+    // The path once, with its line (it used to read `corrupt.pem: corrupt.pem:1: ...`).
+    assert_eq!(o.stderr.matches("corrupt.pem").count(), 1, "{}", o.stderr);
 }
 
 #[test]
@@ -456,8 +486,20 @@ fn der_where_pem_is_expected() {
     let leaf = fs::read_to_string(d.join("client-1-leaf.pem")).unwrap();
     let der = pem_to_der(&leaf);
     fs::write(d.join("client-1-leaf.der"), &der).unwrap();
-    // The file is read (as DER), and what it holds is judged.
-    lint(&d.join("mtls.conf")).expect(1, &["MTLS104", "client-1-leaf.der"]);
+    // nginx reads trust files as PEM only: `nginx -t` fails with
+    // SSL_CTX_load_verify_locations(...) failed (no certificate or crl found).
+    // Regression: this was read as a DER certificate and judged (MTLS104 only).
+    lint(&d.join("mtls.conf")).expect(
+        1,
+        &[
+            "MTLS102",
+            "client-1-leaf.der: DER, but nginx reads this file as PEM only",
+            "mtls.conf:7",
+        ],
+    );
+    // verify: nginx would not start.
+    verify(&d.join("mtls.conf"), &d.join("client-1.pem"))
+        .expect(2, &["client-1-leaf.der", "nginx would not start"]);
     // curl takes a DER client certificate (--cert-type DER), so verify does too.
     let good = write_conf(d, "good.conf", "client-ca-bundle.pem");
     let o = verify(&good, &d.join("client-1-leaf.der"));
@@ -633,7 +675,9 @@ fn logs_hundred_megabyte_line_cut_lines_and_every_byte() {
     s.extend((0..=255u8).collect::<Vec<_>>());
     fs::write(&bytes, &s).unwrap();
     // 256 lines, one split by its newline byte, and the last line split by its own.
-    logs(&bytes).expect(0, &["bytes.log", "lines=259"]);
+    logs(&bytes)
+        .expect(0, &["bytes.log", "lines=259", "\\x1b"])
+        .no_controls();
     run(&[
         OsStr::new("logs"),
         OsStr::new("--format"),
@@ -720,6 +764,10 @@ fn endless_input_is_cut_off() {
     let zero = Path::new("/dev/zero");
     lint(zero).expect(2, &["/dev/zero", "larger than 268435456 bytes"]);
     parse(zero).expect(2, &["/dev/zero", "larger than 268435456 bytes"]);
+    run(&["logs", "--config", "/dev/zero"])
+        .expect(2, &["/dev/zero", "larger than 268435456 bytes"]);
+    run(&["verify", "--config", "/dev/zero"])
+        .expect(2, &["/dev/zero", "larger than 268435456 bytes"]);
     lint(&d.join("mtls.conf")).expect(1, &["MTLS102", "/dev/zero", "mtls.conf:7"]);
     let good = write_conf(d, "good.conf", "client-ca-bundle.pem");
     verify(&good, zero).expect(2, &["/dev/zero", "larger than 67108864 bytes"]);

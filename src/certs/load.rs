@@ -178,6 +178,11 @@ pub enum LoadError {
         /// Private keys found instead (label and line).
         private_keys: Vec<OtherBlock>,
     },
+    /// A DER certificate or CRL where nginx reads PEM only (`ssl_certificate`,
+    /// `ssl_client_certificate`, `ssl_trusted_certificate`, `ssl_crl`): OpenSSL finds
+    /// no PEM block in it.
+    #[error("{}: DER, but nginx reads this file as PEM only (convert it: openssl x509 -inform DER -in FILE -out FILE.pem)", path.display())]
+    NotPem { path: PathBuf },
     /// A PEM block that OpenSSL would fail on; the whole file is then rejected.
     #[error("{}:{line}: PEM block #{block} ({label}) is {problem}", path.display())]
     CorruptBlock {
@@ -242,6 +247,7 @@ impl LoadError {
             | LoadError::TooLarge { path }
             | LoadError::Empty { path }
             | LoadError::NoCertificate { path, .. }
+            | LoadError::NotPem { path }
             | LoadError::CorruptBlock { path, .. } => path,
         }
     }
@@ -275,6 +281,16 @@ fn io_error(path: &Path, e: &io::Error) -> LoadError {
             message: e.to_string(),
         },
     }
+}
+
+/// Reads a file as nginx does for `ssl_certificate`, `ssl_client_certificate`,
+/// `ssl_trusted_certificate` and `ssl_crl`: PEM only; a DER file is [`LoadError::NotPem`].
+pub fn load_pem_bundle(path: &Path) -> Result<Bundle, LoadError> {
+    let b = load_bundle(path)?;
+    if b.format == Format::Der {
+        return Err(LoadError::NotPem { path: b.path });
+    }
+    Ok(b)
 }
 
 /// Reads a CA bundle, CRL file or certificate file (PEM with any number of

@@ -912,4 +912,26 @@ mod tests {
         assert_eq!(cert.subject.len(), crate::logs::format::MAX_VALUE);
         assert_eq!(cert.serial, b"01");
     }
+
+    /// A log line's bytes never reach the terminal as control characters.
+    #[test]
+    fn human_report_escapes_control_characters() {
+        let fmt = LogFormat::combined();
+        let mut stats = Stats::new(10, 60);
+        stats.files.push(FileInfo::default());
+        let mut c = Counter::new(stats, Some(&fmt), 0);
+        c.access_line(b"\x1b]0;pwned\x07\x1b[2J not a log line \xc2\x9b31m", 1);
+        let st = c.finish();
+        let ctx = crate::logs::report::Ctx {
+            at: 0,
+            hints: Vec::new(),
+            top: 5,
+        };
+        let out = crate::logs::report::human(&st, &ctx);
+        assert!(
+            out.contains("\\x1b]0;pwned\\x07\\x1b[2J not a log line \\u{9b}31m"),
+            "{out}"
+        );
+        assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+    }
 }

@@ -679,7 +679,8 @@ pub fn human(st: &Stats, ctx: &Ctx) -> String {
             let _ = writeln!(o, "  - {x}");
         }
     }
-    o
+    // Values come from log lines: no control character reaches the terminal.
+    crate::report::printable(&o).into_owned()
 }
 
 fn obj_inline(v: &Value) -> String {

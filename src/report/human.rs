@@ -104,21 +104,27 @@ fn line_end(src: &[u8], i: usize) -> usize {
 }
 
 /// Masks (with `*`, keeping every offset) the lines that could be key material, so that a
-/// key pasted into a configuration, or a key file linted as one, is never drawn.
+/// key pasted into a configuration, or a key file linted as one, is never drawn; and
+/// control characters (as `?`), so that a hostile file cannot drive the terminal.
 fn hide_key_material(text: &mut String) {
     let mut masked = String::with_capacity(text.len());
     for line in text.split_inclusive('\n') {
-        if crate::certs::pem::looks_like_key_material(line.trim_end_matches('\n').as_bytes()) {
-            for c in line.chars() {
-                match c {
-                    '\n' | '\r' => masked.push(c),
-                    // As many bytes as the character had: spans stay where they were.
-                    _ => masked.extend(std::iter::repeat_n('*', c.len_utf8())),
-                }
+        let body = line.strip_suffix('\n').unwrap_or(line);
+        let body = body.strip_suffix('\r').unwrap_or(body);
+        let key = crate::certs::pem::looks_like_key_material(body.as_bytes());
+        for c in body.chars() {
+            // As many bytes as the character had: spans stay where they were.
+            if key {
+                masked.extend(std::iter::repeat_n('*', c.len_utf8()));
+            } else if c.is_control() && c != '\t' {
+                // A control character from the file (a lone CR included) is not sent to
+                // the terminal.
+                masked.extend(std::iter::repeat_n('?', c.len_utf8()));
+            } else {
+                masked.push(c);
             }
-        } else {
-            masked.push_str(line);
         }
+        masked.push_str(&line[body.len()..]);
     }
     *text = masked;
 }
@@ -192,7 +198,10 @@ fn rendered(config: &Config, f: &Finding) -> Rendered {
                 Location::Span(s) => match snippet(config, *s) {
                     Some((source, at)) => (
                         Some(source),
-                        vec![LabeledSpan::new_with_span(Some(r.message.clone()), at)],
+                        vec![LabeledSpan::new_with_span(
+                            Some(crate::report::printable(&r.message).into_owned()),
+                            at,
+                        )],
                         format!("related: {}", config.sources.location(*s)),
                     ),
                     None => (
@@ -209,7 +218,7 @@ fn rendered(config: &Config, f: &Finding) -> Rendered {
             };
             Rendered {
                 code: "",
-                message,
+                message: crate::report::printable(&message).into_owned(),
                 severity: miette::Severity::Advice,
                 help: None,
                 source,
@@ -220,9 +229,12 @@ fn rendered(config: &Config, f: &Finding) -> Rendered {
         .collect();
     Rendered {
         code: f.code,
-        message,
+        message: crate::report::printable(&message).into_owned(),
         severity: severity(f.severity),
-        help: f.help.clone(),
+        help: f
+            .help
+            .as_ref()
+            .map(|h| crate::report::printable(h).into_owned()),
         source,
         labels,
         related,
@@ -297,6 +309,20 @@ mod tests {
         assert!(out.contains("unexpected"), "{out}");
         assert!(!out.contains("MIGHAgEA"), "{out}");
         assert!(out.contains(" 4 │ ****************"), "{out}");
+    }
+
+    /// A hostile configuration cannot drive the terminal: control characters in the
+    /// excerpt and in the message (an unknown block name) are not printed as they are.
+    #[test]
+    fn control_characters_are_not_sent_to_the_terminal() {
+        let out = human(b"events {}\n\x1b]0;pwned\x07\x1b[2J {\n}\n".to_vec());
+        assert!(out.contains("unknown directive"), "{out}");
+        assert!(!out.contains('\x1b') && !out.contains('\x07'), "{out:?}");
+        assert!(
+            out.contains("unknown directive \"pwned\\x07\\x1b[2J\""),
+            "{out}"
+        );
+        assert!(out.contains(" 2 │ ?]0;pwned??[2J {"), "{out}");
     }
 
     /// The excerpt of a span deep in a file is numbered as in the whole file.

@@ -67,6 +67,27 @@ impl std::fmt::Display for Summary {
 
 /// Whether to colour human output: `auto` colours only on a terminal, and never when
 /// `NO_COLOR` is set (to anything but the empty string).
+/// Text for a terminal: control characters other than newline and tab, which a hostile
+/// file or log line can carry (`ESC [` sequences rewrite the screen, set the window
+/// title...), are written as `\x1b` / `\u{9b}` instead of being sent as they are.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !s.chars().any(bad) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut o = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if !bad(c) {
+            o.push(c);
+        } else if (c as u32) < 0x100 && !('\u{80}'..='\u{9f}').contains(&c) {
+            o.push_str(&format!("\\x{:02x}", c as u32));
+        } else {
+            o.push_str(&format!("\\u{{{:x}}}", c as u32));
+        }
+    }
+    std::borrow::Cow::Owned(o)
+}
+
 pub fn use_colour(choice: Colour) -> bool {
     match choice {
         Colour::Always => true,

@@ -3,7 +3,8 @@
 //! ## What it does
 //! Reads every file named by `ssl_client_certificate`, `ssl_trusted_certificate` and
 //! `ssl_crl` and reports one that is missing, unreadable, a directory, empty, corrupt, or
-//! holds no certificate or CRL in PEM or DER.
+//! holds no PEM certificate or CRL (nginx reads these files as PEM only: a DER file
+//! fails too).
 //!
 //! ## Why is this bad?
 //! nginx fails to start with `SSL_CTX_load_verify_locations("...") failed` or

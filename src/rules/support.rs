@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use x509_parser::prelude::FromDer;
 
-use crate::certs::load::{Bundle, Certificate, Crl, LoadError, load_bundle};
+use crate::certs::load::{Bundle, Certificate, Crl, LoadError, load_pem_bundle};
 use crate::certs::verify::likely_issued;
 use crate::model::{Model, Server, Setting};
 
@@ -102,7 +102,7 @@ impl CertFiles {
                 .map(|part| {
                     scope.spawn(move || {
                         part.iter()
-                            .map(|p| (p.clone(), load_bundle(p)))
+                            .map(|p| (p.clone(), load_pem_bundle(p)))
                             .collect::<Vec<_>>()
                     })
                 })

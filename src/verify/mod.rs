@@ -303,7 +303,8 @@ pub fn run(args: &VerifyArgs) -> Result<u8, Error> {
     };
     let mut out = std::io::stdout().lock();
     match args.format {
-        Format::Human => out.write_all(render_human(&doc).as_bytes())?,
+        // Subjects and names come from the certificate: no control character is sent.
+        Format::Human => out.write_all(crate::report::printable(&render_human(&doc)).as_bytes())?,
         Format::Json => {
             serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::other)?;
             writeln!(out)?;
@@ -336,6 +337,17 @@ pub fn load_lint_clients(args: &crate::cli::LintArgs) -> Result<Vec<ClientCert>,
 fn input_error(path: &std::path::Path, e: &client::ClientError) -> Error {
     let shown = path.display().to_string();
     let text = e.to_string();
+    // `path:line: problem` (a corrupt PEM block): the line goes with the path.
+    if let Some(rest) = text.strip_prefix(&format!("{shown}:"))
+        && let Some((line, problem)) = rest.split_once(": ")
+        && !line.is_empty()
+        && line.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Error::Input {
+            path: format!("{shown}:{line}"),
+            message: problem.to_owned(),
+        };
+    }
     let message = text
         .strip_prefix(&format!("{shown}: "))
         .map(str::to_owned)
