@@ -69,13 +69,15 @@ fn trivia<'a>(mut i: &'a [u8], comment: &mut impl FnMut(&'a [u8], usize)) -> &'a
 fn quoted_body(i: &[u8], quote: u8) -> Option<(usize, bool)> {
     let mut k = 0;
     let mut escaped = false;
-    while let Some(p) = memchr::memchr2(quote, b'\\', &i[k.min(i.len())..]) {
-        k += p;
-        if i[k] == quote {
-            return Some((k, escaped));
+    while k < i.len() {
+        match i[k] {
+            b'\\' => {
+                escaped = true;
+                k += 2;
+            }
+            b if b == quote => return Some((k, escaped)),
+            _ => k += 1,
         }
-        escaped = true;
-        k += 2;
     }
     None
 }
