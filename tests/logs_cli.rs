@@ -249,3 +249,26 @@ fn usage_errors_exit_2() {
     let (code, _, _) = run(&[], None);
     assert_eq!(code, 2);
 }
+
+/// A configuration with a syntax error is still read, and the report says where nginx
+/// would stop (instead of quietly finding no logs).
+#[test]
+fn config_with_syntax_error_is_reported_as_a_hint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let conf = tmp.path().join("nginx.conf");
+    std::fs::write(
+        &conf,
+        "events {}\nhttp {\n  access_log /nonexistent/a.log combined\n}\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nginx-mtls-lint"))
+        .args(["logs", "--config"])
+        .arg(&conf)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("{}:4:1: unexpected \"}}\"", conf.display())),
+        "{text}"
+    );
+}

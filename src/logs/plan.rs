@@ -85,6 +85,19 @@ pub fn read_config(args: &LogsArgs, conf: &Path) -> Result<ConfigLogs, Error> {
     }
     let prefix = log_prefix(args, conf);
     let mut out = ConfigLogs::default();
+    for e in cfg.syntax_errors() {
+        out.hints.push(format!(
+            "{}: {} (nginx would not start; log_format, access_log and error_log after it may be missing here)",
+            cfg.sources.location(e.span),
+            e.message
+        ));
+    }
+    for e in cfg.errors.iter().filter(|e| e.span.is_some()) {
+        out.hints.push(format!(
+            "{} (its access_log and error_log are not read)",
+            e.message
+        ));
+    }
     let mut main_error_log = false;
     let mut has_http = false;
     let mut used_relative = false;
