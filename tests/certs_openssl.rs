@@ -15,8 +15,7 @@ mod pki;
 use std::path::Path;
 use std::process::Command;
 
-use nginx_mtls_lint::certs::load::{Certificate, Crl};
-use nginx_mtls_lint::certs::verify::{VerifyInput, VerifyParams, VerifyResult, verify};
+use nginx_mtls_lint::certs::verify::{VerifyInput, VerifyParams, verify};
 use pki::*;
 
 /// Errors after which `openssl verify`'s callback lets verification continue.
@@ -40,26 +39,6 @@ fn openssl_or_skip() -> bool {
     }
     let _ = std::io::Write::write_all(&mut std::io::stderr(), b"SKIP: openssl not installed\n");
     false
-}
-
-fn run_model(s: &Scenario) -> VerifyResult {
-    let leaf = s.leaf.cert();
-    let sent: Vec<Certificate> = s.sent.iter().map(Cert::cert).collect();
-    let store: Vec<Certificate> = s.store.iter().map(Cert::cert).collect();
-    let crls: Vec<Crl> = s.crls.iter().map(|(d, _)| lib_crl(d)).collect();
-    verify(
-        VerifyInput {
-            leaf: &leaf,
-            untrusted: &sent,
-            trusted: &store,
-            crls: &crls,
-        },
-        VerifyParams {
-            depth: s.depth,
-            time: AT,
-            crl_check: s.crl_check,
-        },
-    )
 }
 
 /// (code, depth, text) for each `error N at D depth lookup: TEXT` line.

@@ -1185,3 +1185,25 @@ pub fn openssl_key_pem(key: &KeyPair) -> String {
     }
     key.serialize_pem()
 }
+
+/// Runs the library's OpenSSL model on a scenario, at [`AT`].
+pub fn run_model(s: &Scenario) -> nginx_mtls_lint::certs::verify::VerifyResult {
+    use nginx_mtls_lint::certs::verify::{VerifyInput, VerifyParams, verify};
+    let leaf = s.leaf.cert();
+    let sent: Vec<Certificate> = s.sent.iter().map(Cert::cert).collect();
+    let store: Vec<Certificate> = s.store.iter().map(Cert::cert).collect();
+    let crls: Vec<Crl> = s.crls.iter().map(|(d, _)| lib_crl(d)).collect();
+    verify(
+        VerifyInput {
+            leaf: &leaf,
+            untrusted: &sent,
+            trusted: &store,
+            crls: &crls,
+        },
+        VerifyParams {
+            depth: s.depth,
+            time: AT,
+            crl_check: s.crl_check,
+        },
+    )
+}

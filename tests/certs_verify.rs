@@ -4,37 +4,14 @@
 #[path = "certs_pki.rs"]
 mod pki;
 
-use nginx_mtls_lint::certs::load::{Certificate, Crl};
-use nginx_mtls_lint::certs::verify::{
-    ChainSource, VerifyInput, VerifyParams, VerifyResult, verify,
-};
+use nginx_mtls_lint::certs::verify::{ChainSource, VerifyParams, VerifyResult};
 use pki::*;
-
-pub fn run(s: &Scenario) -> VerifyResult {
-    let leaf = s.leaf.cert();
-    let sent: Vec<Certificate> = s.sent.iter().map(Cert::cert).collect();
-    let store: Vec<Certificate> = s.store.iter().map(Cert::cert).collect();
-    let crls: Vec<Crl> = s.crls.iter().map(|(d, _)| lib_crl(d)).collect();
-    verify(
-        VerifyInput {
-            leaf: &leaf,
-            untrusted: &sent,
-            trusted: &store,
-            crls: &crls,
-        },
-        VerifyParams {
-            depth: s.depth,
-            time: AT,
-            crl_check: s.crl_check,
-        },
-    )
-}
 
 #[test]
 fn matrix_matches_expected_errors() {
     let mut failures = Vec::new();
     for s in scenarios() {
-        let r = run(&s);
+        let r = run_model(&s);
         let got: Vec<(u32, usize)> = r.errors.iter().map(|e| (e.code.code(), e.depth)).collect();
         if got != s.expect {
             failures.push(format!(
@@ -53,7 +30,7 @@ fn find(name: &str) -> Scenario {
 
 #[test]
 fn nginx_reports_the_last_error() {
-    let r = run(&find("intermediate not sent and not in the store"));
+    let r = run_model(&find("intermediate not sent and not in the store"));
     assert_eq!(
         r.nginx_verify_value(),
         "FAILED:unable to verify the first certificate"
@@ -63,20 +40,20 @@ fn nginx_reports_the_last_error() {
         Some("client SSL certificate verify error: (21:unable to verify the first certificate)")
     );
     assert!(r.final_error().unwrap().code.tolerated_by_optional_no_ca());
-    let r = run(&find(
+    let r = run_model(&find(
         "only the intermediate is in the store (no partial chains)",
     ));
     assert!(!r.final_error().unwrap().code.tolerated_by_optional_no_ca());
-    let r = run(&find("revoked and expired: revocation first, expiry last"));
+    let r = run_model(&find("revoked and expired: revocation first, expiry last"));
     assert_eq!(r.nginx_verify_value(), "FAILED:certificate has expired");
-    let r = run(&find("ok, one intermediate sent, depth 1"));
+    let r = run_model(&find("ok, one intermediate sent, depth 1"));
     assert_eq!(r.nginx_verify_value(), "SUCCESS");
     assert!(r.is_ok() && r.anchored);
 }
 
 #[test]
 fn chain_records_where_each_certificate_came_from() {
-    let r = run(&find("ok, one intermediate sent, depth 1"));
+    let r = run_model(&find("ok, one intermediate sent, depth 1"));
     let sources: Vec<ChainSource> = r.chain.iter().map(|l| l.source).collect();
     assert_eq!(
         sources,
@@ -90,7 +67,7 @@ fn chain_records_where_each_certificate_came_from() {
     assert!(r.chain[2].trusted);
 
     // The client sent the root too: the store's copy anchors, untrusted search stops.
-    let r = run(&find("client sends its own root, not trusted"));
+    let r = run_model(&find("client sends its own root, not trusted"));
     assert!(!r.anchored);
     assert_eq!(r.chain.len(), 3);
     assert!(r.chain.iter().all(|l| !l.trusted));
@@ -98,7 +75,7 @@ fn chain_records_where_each_certificate_came_from() {
 
 #[test]
 fn self_signed_leaf_in_store_is_replaced_by_the_store_copy() {
-    let r = run(&find("self-signed client certificate that is in the store"));
+    let r = run_model(&find("self-signed client certificate that is in the store"));
     assert!(r.anchored);
     assert_eq!(r.chain.len(), 1);
     assert_eq!(r.chain[0].source, ChainSource::Trusted(0));
@@ -120,16 +97,16 @@ fn time_boundaries_follow_openssl_3_0() {
         expect: vec![],
     };
     let codes = |r: &VerifyResult| r.errors.iter().map(|e| e.code.code()).collect::<Vec<_>>();
-    assert_eq!(codes(&run(&s)), vec![10]);
+    assert_eq!(codes(&run_model(&s)), vec![10]);
     s.leaf = leaf("client").validity(AT, AT + DAY).signed_by(&s.store[0]);
-    assert_eq!(codes(&run(&s)), Vec::<u32>::new());
+    assert_eq!(codes(&run_model(&s)), Vec::<u32>::new());
 }
 
 #[test]
 fn crl_check_off_ignores_crls() {
     let mut s = find("revoked client certificate");
     s.crl_check = false;
-    assert!(run(&s).is_ok());
+    assert!(run_model(&s).is_ok());
 }
 
 #[test]
@@ -201,7 +178,7 @@ fn store_certificates_issuing_each_other_do_not_loop() {
         depth: u32::MAX,
         expect: vec![],
     };
-    let r = run(&s);
+    let r = run_model(&s);
     assert!(!r.anchored);
     // Cut once longer than all the material (3 certificates) + 1.
     assert!(r.chain.len() <= 5, "{}", r.chain.len());
