@@ -113,28 +113,52 @@ pub fn run(cli: Cli) -> u8 {
 }
 
 fn run_parse(args: &cli::ParseArgs) -> Result<u8, Error> {
-    let config = load_input(&args.input, args.single_file)?;
-    let payload = config::crossplane::payload(&config);
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    match args.indent {
-        Some(n) => {
-            let indent = vec![b' '; n];
-            let fmt = serde_json::ser::PrettyFormatter::with_indent(&indent);
-            let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
-            serde::Serialize::serialize(&payload, &mut ser).map_err(std::io::Error::other)?;
-        }
-        None => serde_json::to_writer(&mut out, &payload).map_err(std::io::Error::other)?,
+    // One file alone (the common case, and the large one): its JSON is written while it
+    // is parsed, with no tree. Anything else, and a file that cannot be read (for the
+    // error message), goes through the loader.
+    if args.single_file
+        && let Some(path) = &args.input.path
+        && path.as_os_str() != "-"
+        && std::fs::canonicalize(path).is_ok()
+        && let Ok(src) = config::load::read_file(path)
+    {
+        let payload = config::crossplane::stream(path.clone(), src, args.indent);
+        return write_payload(&payload, args.indent);
     }
+    let config = load_input(&args.input, args.single_file)?;
+    let code = write_payload(&config::crossplane::payload(&config), args.indent);
+    // The process ends here: freeing a large tree piece by piece only costs time.
+    std::mem::forget(config);
+    code
+}
+
+fn write_payload(
+    payload: &config::crossplane::Payload,
+    indent: Option<usize>,
+) -> Result<u8, Error> {
+    let stdout = std::io::stdout().lock();
+    // Standard output is line-buffered: it looks for the last newline in everything
+    // written to it, megabytes for a large configuration. A duplicate of its descriptor
+    // writes to the same place without looking.
+    #[cfg(unix)]
+    let raw = std::os::fd::AsFd::as_fd(&stdout)
+        .try_clone_to_owned()
+        .map(std::fs::File::from);
+    #[cfg(not(unix))]
+    let raw: std::io::Result<std::fs::File> = Err(std::io::ErrorKind::Unsupported.into());
+    let out: Box<dyn Write> = match raw {
+        Ok(file) => Box::new(file),
+        Err(_) => Box::new(stdout),
+    };
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+    payload.write(indent, &mut out)?;
     writeln!(out)?;
     out.flush()?;
-    let code = if payload.status == "ok" {
+    Ok(if payload.status == "ok" {
         exit::CLEAN
     } else {
         exit::FINDINGS
-    };
-    // The process ends here: freeing a large tree piece by piece only costs time.
-    std::mem::forget(config);
-    Ok(code)
+    })
 }
 
 /// The rules table, as `nginx-mtls-lint rules` prints it.

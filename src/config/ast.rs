@@ -79,7 +79,7 @@ impl Word {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Directive {
     pub name: Word,
-    pub args: Vec<Word>,
+    pub args: Box<[Word]>,
     /// From the first byte of the name to the terminating `;`, or to the closing `}`
     /// of the block.
     pub span: Span,
@@ -107,7 +107,7 @@ impl Directive {
 pub struct Block {
     /// From `{` to `}` inclusive (to the end of the file when it was never closed).
     pub span: Span,
-    pub directives: Vec<Directive>,
+    pub directives: Box<[Directive]>,
 }
 
 /// A syntax error, with the place where nginx would report it.

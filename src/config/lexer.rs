@@ -13,7 +13,7 @@
 //!
 //! The token-level pieces are nom parsers over bytes; the driver keeps nginx's state.
 
-use nom::bytes::complete::{take_till, take_while1};
+use nom::bytes::complete::take_till;
 use nom::{IResult, Parser};
 
 use super::ast::{FileId, Quote, Span, SyntaxError, Word, WordBytes};
@@ -27,7 +27,8 @@ pub fn is_space(b: u8) -> bool {
 /// One token of the configuration.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Token {
-    Word(Word),
+    /// A word, found but not yet copied out: [`Lexer::word`] makes it a [`Word`].
+    Word(RawWord),
     /// `;`
     Semi(Span),
     /// `{`
@@ -37,30 +38,36 @@ pub enum Token {
     Eof(Span),
 }
 
+/// Where a word is and how it is written. The parser copies the word out where it
+/// keeps it ([`Lexer::word`]): handing over a finished [`Word`] through the token cost
+/// more than the rest of the lexing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawWord {
+    /// The word in the source, quotes included.
+    pub span: Span,
+    pub quote: Quote,
+    /// Whether it holds a backslash.
+    escaped: bool,
+}
+
 /// White space and comments, as many as there are; each comment's length is passed to
 /// `comment` with what remains from its `#`.
+#[inline(always)]
 fn trivia<'a>(mut i: &'a [u8], comment: &mut impl FnMut(&'a [u8], usize)) -> &'a [u8] {
     loop {
-        // Most tokens follow a single space: skip it without the general machinery.
-        match i.first() {
-            Some(b' ') if i.get(1).is_some_and(|b| !is_space(*b) && *b != b'#') => return &i[1..],
-            Some(&b) if !is_space(b) && b != b'#' => return i,
-            _ => {}
+        let blank = i.iter().position(|&b| !is_space(b)).unwrap_or(i.len());
+        i = &i[blank..];
+        if i.first() != Some(&b'#') {
+            return i;
         }
-        let r: IResult<&[u8], &[u8]> = take_while1(is_space).parse(i);
-        if let Ok((rest, _)) = r {
-            i = rest;
-            continue;
-        }
-        if i.first() == Some(&b'#') {
-            let r: IResult<&[u8], &[u8]> = take_till(|b| b == b'\n').parse(i);
-            if let Ok((rest, text)) = r {
+        let r: IResult<&[u8], &[u8]> = take_till(|b| b == b'\n').parse(i);
+        match r {
+            Ok((rest, text)) => {
                 comment(i, text.len());
                 i = rest;
-                continue;
             }
+            Err(_) => return i,
         }
-        return i;
     }
 }
 
@@ -97,45 +104,32 @@ const SPECIAL: [bool; 256] = {
 };
 
 /// The length of an unquoted word starting at `i[0]`, and whether it holds a backslash.
+#[inline(always)]
 fn unquoted_len(i: &[u8]) -> (usize, bool) {
     let mut k = 0;
-    let mut variable = false;
     let mut escaped = false;
-    while k < i.len() {
-        let b = i[k];
-        if !SPECIAL[b as usize] {
-            variable = false;
+    loop {
+        // The bytes that need no look, as fast as the CPU goes.
+        while k < i.len() && !SPECIAL[i[k] as usize] {
             k += 1;
-            continue;
         }
-        if b == b'{' && variable {
-            k += 1;
-            continue;
-        }
-        variable = false;
-        match b {
-            b'\\' => {
+        match i.get(k) {
+            Some(b'\\') => {
+                // The byte after a backslash is part of the word, whatever it is.
                 escaped = true;
                 k += 2;
-                continue;
             }
-            b'$' => variable = true,
-            b';' | b'{' => break,
-            b if is_space(b) => break,
-            _ => {}
+            // `${` does not end the word at the `{` (nginx's `variable` flag).
+            Some(b'$') => {
+                k += 1;
+                if i.get(k) == Some(&b'{') {
+                    k += 1;
+                }
+            }
+            _ => break,
         }
-        k += 1;
     }
     (k.min(i.len()), escaped)
-}
-
-/// A word's value: its raw bytes, unescaped only when they hold a backslash.
-fn value(raw: &[u8], escaped: bool) -> WordBytes {
-    if escaped {
-        unescape(raw)
-    } else {
-        WordBytes::from_slice(raw)
-    }
 }
 
 /// Resolves nginx's escapes in a word's raw bytes.
@@ -235,12 +229,14 @@ impl<'a> Lexer<'a> {
         self.pos = pos.min(self.src.len());
     }
 
-    fn span(&self, start: usize, end: usize) -> Span {
+    pub fn span(&self, start: usize, end: usize) -> Span {
         Span::new(self.file, start, end)
     }
 
     /// The next token. A syntax error inside a token is returned as `Err`, with the
-    /// lexer already past the offending byte.
+    /// lexer already past the offending byte. Inlined into the parser's loop: returning
+    /// the token through memory cost a store-forwarding stall per token.
+    #[inline(always)]
     pub fn next_token(&mut self) -> Result<Token, SyntaxError> {
         let len = self.src.len();
         let file = self.file;
@@ -303,14 +299,14 @@ impl<'a> Lexer<'a> {
                 };
                 let end = start + 1 + len + 1;
                 self.pos = end;
-                let word = Word {
-                    value: value(&rest[1..1 + len], escaped),
+                let word = RawWord {
                     span: self.span(start, end),
                     quote: if b == b'"' {
                         Quote::Double
                     } else {
                         Quote::Single
                     },
+                    escaped,
                 };
                 // After a closing quote nginx needs a space, `;`, `{` or `)`.
                 match self.src.get(end) {
@@ -337,11 +333,54 @@ impl<'a> Lexer<'a> {
                         message: too_long_started(rest),
                     });
                 }
-                Ok(Token::Word(Word {
-                    value: value(&rest[..len], escaped),
+                Ok(Token::Word(RawWord {
                     span: self.span(start, end),
                     quote: Quote::None,
+                    escaped,
                 }))
+            }
+        }
+    }
+
+    /// The bytes of a [`Token::Word`] between its quotes.
+    fn body(&self, w: RawWord) -> &'a [u8] {
+        let (start, end) = (w.span.start as usize, w.span.end as usize);
+        match w.quote {
+            Quote::None | Quote::Raw => &self.src[start..end],
+            Quote::Single | Quote::Double => &self.src[start + 1..end - 1],
+        }
+    }
+
+    /// The word a [`Token::Word`] stands for, its escapes resolved.
+    pub fn word(&self, w: RawWord) -> Word {
+        let body = self.body(w);
+        Word {
+            value: if w.escaped {
+                unescape(body)
+            } else {
+                WordBytes::from_slice(body)
+            },
+            span: w.span,
+            quote: w.quote,
+        }
+    }
+
+    /// Appends the word a [`Token::Word`] stands for to `words`. The bytes are copied
+    /// into the word where it lies in the vector: a word built first and then moved
+    /// there made the CPU wait for the copy (a store-forwarding stall per word).
+    #[inline(always)]
+    pub fn push_word(&self, w: RawWord, words: &mut Vec<Word>) {
+        words.push(Word {
+            value: WordBytes::new(),
+            span: w.span,
+            quote: w.quote,
+        });
+        if let Some(last) = words.last_mut() {
+            let body = self.body(w);
+            if w.escaped {
+                last.value = unescape(body);
+            } else {
+                last.value.extend_from_slice(body);
             }
         }
     }
@@ -456,7 +495,7 @@ mod tests {
         loop {
             match lx.next_token() {
                 Ok(Token::Eof(_)) => return out,
-                Ok(Token::Word(w)) => out.push(w.as_str().into_owned()),
+                Ok(Token::Word(w)) => out.push(lx.word(w).as_str().into_owned()),
                 Ok(Token::Semi(_)) => out.push(";".into()),
                 Ok(Token::Open(_)) => out.push("{".into()),
                 Ok(Token::Close(_)) => out.push("}".into()),

@@ -150,7 +150,17 @@ pub fn read_file(path: &Path) -> io::Result<Vec<u8>> {
     if meta.len() > MAX_FILE_SIZE {
         return Err(too_large());
     }
-    read_at_most(std::fs::File::open(path)?, MAX_FILE_SIZE)?.ok_or_else(too_large)
+    let mut data = Vec::with_capacity(meta.len() as usize + 1);
+    io::Read::read_to_end(
+        &mut io::Read::take(std::fs::File::open(path)?, MAX_FILE_SIZE + 1),
+        &mut data,
+    )?;
+    // Read into a buffer of the file's size: growing one by doubling touched and
+    // copied twice the memory, the largest cost of `parse` on a large file.
+    if data.len() as u64 > MAX_FILE_SIZE {
+        return Err(too_large());
+    }
+    Ok(data)
 }
 
 /// Reads to the end, but no more than `max` bytes: `None` past that. The size in the

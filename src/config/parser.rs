@@ -4,6 +4,10 @@
 //! next `;` or `}` (keeping `{`/`}` balanced) and goes on. Blocks are kept on an explicit
 //! stack, so deep nesting cannot overflow the call stack; past [`MAX_DEPTH`] levels the
 //! rest of the file is skipped with an error.
+//!
+//! The parser reports what it reads to a [`Sink`]: [`parse`] builds the tree, and
+//! `parse --single-file` writes crossplane's JSON straight from the statements
+//! ([`crate::config::crossplane::stream`]) without building one.
 
 use super::ast::{Block, Directive, FileId, Parse, Quote, Span, SyntaxError, Word};
 use super::lexer::{Lexer, Token};
@@ -11,11 +15,17 @@ use super::lexer::{Lexer, Token};
 /// Deepest block nesting accepted. Real configurations nest a handful of levels.
 pub const MAX_DEPTH: usize = 200;
 
-struct Frame {
-    /// The directive that opened this block; `None` for the top level and for a `{`
-    /// that had no directive before it (an error), whose contents are dropped.
-    head: Option<(Word, Vec<Word>, Span)>,
-    directives: Vec<Directive>,
+/// Receives the directives of a file in source order. A directive comes as its words:
+/// the name, then the arguments (never empty). They are lent: the parser clears the
+/// vector afterwards, so a sink may take them.
+pub trait Sink {
+    /// `name args;`, ending at `end` (after the `;`, or where it was recovered).
+    fn statement(&mut self, words: &mut Vec<Word>, end: usize);
+    /// `name args {`, the `{` at `open`.
+    fn open(&mut self, words: &mut Vec<Word>, open: Span);
+    /// The innermost block reported by `open` ends at `end` (after its `}`, or at the
+    /// end of the file).
+    fn close(&mut self, end: usize);
 }
 
 /// Whether a directive's body is Lua code read verbatim (`content_by_lua_block` and
@@ -28,8 +38,24 @@ fn is_directive_name(name: &[u8]) -> bool {
     !name.is_empty() && name.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
 }
 
-/// Parses one file's bytes.
+/// Parses one file's bytes into a tree.
 pub fn parse(src: &[u8], file: FileId) -> Parse {
+    let mut tree = Tree {
+        file,
+        done: Vec::new(),
+        open: Vec::new(),
+    };
+    let (errors, comments) = parse_with(src, file, &mut tree);
+    Parse {
+        directives: tree.done,
+        errors,
+        comments,
+    }
+}
+
+/// Parses one file's bytes, reporting its directives to `sink`. Returns the syntax
+/// errors and the comments.
+pub fn parse_with(src: &[u8], file: FileId, sink: &mut impl Sink) -> (Vec<SyntaxError>, Vec<Span>) {
     let mut errors = Vec::new();
     if src.starts_with(b"\xEF\xBB\xBF") {
         // nginx does not skip a byte order mark: it becomes part of the first word
@@ -39,97 +65,141 @@ pub fn parse(src: &[u8], file: FileId) -> Parse {
             message: "the file starts with a UTF-8 byte order mark, which nginx reads as part of the first directive's name (unknown directive); save the file without a BOM".into(),
         });
     }
-    Parser {
+    let mut p = Parser {
         lx: Lexer::new(src, file),
-        file,
-        stack: vec![Frame {
-            head: None,
-            directives: Vec::new(),
-        }],
-        name: None,
-        args: Vec::new(),
+        sink,
+        stack: Vec::new(),
+        hidden: 0,
+        words: Vec::new(),
         errors,
-    }
-    .run()
+    };
+    p.run();
+    (p.errors, std::mem::take(&mut p.lx.comments))
 }
 
-struct Parser<'a> {
-    lx: Lexer<'a>,
+/// The sink that builds the tree.
+struct Tree {
     file: FileId,
-    stack: Vec<Frame>,
-    /// The name of the statement being read, and its arguments so far.
-    name: Option<Word>,
-    args: Vec<Word>,
+    /// The finished directives of every open block, innermost last: a block's are
+    /// moved out, into a vector of exactly their number, when it closes. One growing
+    /// vector instead of one per block saves most of the reallocation and copying.
+    done: Vec<Directive>,
+    /// The open blocks' directives, and where their contents start in `done`.
+    open: Vec<(Word, Box<[Word]>, Span, usize)>,
+}
+
+/// A directive's words split into its name and its arguments, moved out in a slice
+/// of their exact length.
+fn take_words(words: &mut Vec<Word>) -> Option<(Word, Box<[Word]>)> {
+    let args = if words.len() > 1 {
+        words.split_off(1).into_boxed_slice()
+    } else {
+        Box::default()
+    };
+    Some((words.pop()?, args))
+}
+
+impl Sink for Tree {
+    fn statement(&mut self, words: &mut Vec<Word>, end: usize) {
+        if let Some((name, args)) = take_words(words) {
+            self.done.push(Directive {
+                span: Span::new(self.file, name.span.start as usize, end),
+                name,
+                args,
+                block: None,
+            });
+        }
+    }
+
+    fn open(&mut self, words: &mut Vec<Word>, open: Span) {
+        if let Some((name, args)) = take_words(words) {
+            self.open.push((name, args, open, self.done.len()));
+        }
+    }
+
+    fn close(&mut self, end: usize) {
+        let Some((name, args, open, start)) = self.open.pop() else {
+            return;
+        };
+        let directives = self.done.split_off(start).into_boxed_slice();
+        self.done.push(Directive {
+            span: Span::new(self.file, name.span.start as usize, end),
+            name,
+            args,
+            block: Some(Block {
+                span: Span::new(self.file, open.start as usize, end),
+                directives,
+            }),
+        });
+    }
+}
+
+struct Parser<'a, 's, S: Sink> {
+    lx: Lexer<'a>,
+    sink: &'s mut S,
+    /// One entry per open block: whether it was reported to the sink. A `{` without a
+    /// directive before it (an error) opens a block whose contents are dropped.
+    stack: Vec<bool>,
+    /// How many of the open blocks were not reported (their contents are dropped).
+    hidden: usize,
+    /// The words of the statement being read: its name, then its arguments so far
+    /// (the lexer copies each word straight into this vector).
+    words: Vec<Word>,
     errors: Vec<SyntaxError>,
 }
 
-impl Parser<'_> {
+impl<S: Sink> Parser<'_, '_, S> {
     fn error(&mut self, span: Span, message: String) {
         self.errors.push(SyntaxError { span, message });
     }
 
     /// Drops the statement being read.
     fn clear(&mut self) {
-        self.name = None;
-        self.args.clear();
+        self.words.clear();
     }
 
-    fn top(&mut self) -> &mut Frame {
-        let last = self.stack.len() - 1;
-        &mut self.stack[last]
-    }
-
-    /// Ends the statement in `args` with a terminator at `end`.
+    /// Ends the statement being read with a terminator at `end`.
     fn finish_statement(&mut self, end: usize) {
-        if let Some(name) = self.name.take() {
-            let span = Span::new(self.file, name.span.start as usize, end);
-            let d = Directive {
-                name,
-                args: std::mem::take(&mut self.args),
-                span,
-                block: None,
-            };
-            self.top().directives.push(d);
+        if !self.words.is_empty() {
+            if self.hidden == 0 {
+                self.sink.statement(&mut self.words, end);
+            }
+            self.words.clear();
         }
+    }
+
+    /// A block whose contents are dropped.
+    fn open_hidden(&mut self) {
+        self.stack.push(false);
+        self.hidden += 1;
     }
 
     fn open_block(&mut self, open: Span) {
-        if self.name.is_none() {
+        let Some(name) = self.words.first() else {
             self.error(open, "unexpected \"{\"".into());
-            self.stack.push(Frame {
-                head: None,
-                directives: Vec::new(),
-            });
+            self.open_hidden();
             return;
-        }
-        let Some(name) = self.name.take() else { return };
-        let args = std::mem::take(&mut self.args);
+        };
         if !is_directive_name(&name.value) && name.quote == Quote::None {
             let message = format!("unknown directive \"{}\"", name.as_str());
             self.error(name.span, message);
         }
-        self.stack.push(Frame {
-            head: Some((name, args, open)),
-            directives: Vec::new(),
-        });
+        if self.hidden > 0 {
+            self.words.clear();
+            self.open_hidden();
+            return;
+        }
+        self.sink.open(&mut self.words, open);
+        self.words.clear();
+        self.stack.push(true);
     }
 
-    /// Closes the innermost block at `close` (the `}` or the end of the file).
+    /// Closes the innermost block at `end` (after the `}`, or the end of the file).
     fn close_block(&mut self, end: usize) {
-        let Some(frame) = self.stack.pop() else {
-            return;
-        };
-        if let Some((name, args, open)) = frame.head {
-            let d = Directive {
-                span: Span::new(self.file, name.span.start as usize, end),
-                name,
-                args,
-                block: Some(Block {
-                    span: Span::new(self.file, open.start as usize, end),
-                    directives: frame.directives,
-                }),
-            };
-            self.top().directives.push(d);
+        match self.stack.pop() {
+            Some(true) => self.sink.close(end),
+            Some(false) => self.hidden -= 1,
+            None => {}
         }
     }
 
@@ -138,10 +208,10 @@ impl Parser<'_> {
             Ok((start, end)) => {
                 let body = Word {
                     value: self.lx.src()[start..end].into(),
-                    span: Span::new(self.file, start, end),
+                    span: self.lx.span(start, end),
                     quote: Quote::Raw,
                 };
-                self.args.push(body);
+                self.words.push(body);
                 self.finish_statement(end + 1);
             }
             Err(e) => {
@@ -151,7 +221,7 @@ impl Parser<'_> {
         }
     }
 
-    fn run(mut self) -> Parse {
+    fn run(&mut self) {
         loop {
             let token = match self.lx.next_token() {
                 Ok(t) => t,
@@ -164,24 +234,18 @@ impl Parser<'_> {
                 }
             };
             match token {
-                Token::Word(w) => {
-                    if self.name.is_none() {
-                        self.name = Some(w);
-                    } else {
-                        self.args.push(w);
-                    }
-                }
+                Token::Word(w) => self.lx.push_word(w, &mut self.words),
                 Token::Semi(s) => {
-                    if self.name.is_none() {
+                    if self.words.is_empty() {
                         self.error(s, "unexpected \";\"".into());
                     } else {
                         self.finish_statement(s.end as usize);
                     }
                 }
                 Token::Open(s) => {
-                    if self.name.as_ref().is_some_and(|n| is_lua_block(&n.value)) {
+                    if self.words.first().is_some_and(|n| is_lua_block(&n.value)) {
                         self.lua_block();
-                    } else if self.stack.len() > MAX_DEPTH {
+                    } else if self.stack.len() >= MAX_DEPTH {
                         self.error(
                             s,
                             format!("blocks nested more than {MAX_DEPTH} levels deep; the rest of the file is skipped"),
@@ -193,18 +257,14 @@ impl Parser<'_> {
                     }
                 }
                 Token::Close(s) => {
-                    if self.name.is_some() {
-                        self.error(s, "unexpected \"}\"".into());
+                    if let Some(last) = self.words.last() {
                         // Keep the statement as if its `;` were there: most often it was
                         // simply forgotten.
-                        let end = self
-                            .args
-                            .last()
-                            .or(self.name.as_ref())
-                            .map_or(s.start, |w| w.span.end);
+                        let end = last.span.end;
+                        self.error(s, "unexpected \"}\"".into());
                         self.finish_statement(end as usize);
                     }
-                    if self.stack.len() == 1 {
+                    if self.stack.is_empty() {
                         if self.errors.last().map(|e| e.span) != Some(s) {
                             self.error(s, "unexpected \"}\"".into());
                         }
@@ -218,29 +278,18 @@ impl Parser<'_> {
                 }
             }
         }
-        let stack = self.stack;
-        let directives = stack
-            .into_iter()
-            .next()
-            .map(|f| f.directives)
-            .unwrap_or_default();
-        Parse {
-            directives,
-            errors: self.errors,
-            comments: std::mem::take(&mut self.lx.comments),
-        }
     }
 
     fn eof(&mut self, s: Span) {
-        if self.name.is_some() {
+        if !self.words.is_empty() {
             self.error(s, "unexpected end of file, expecting \";\" or \"}\"".into());
             self.clear();
         }
         // nginx stops at its first error; one message for the end of the file is enough.
-        if self.stack.len() > 1 && self.errors.last().is_none_or(|e| e.span != s) {
+        if !self.stack.is_empty() && self.errors.last().is_none_or(|e| e.span != s) {
             self.error(s, "unexpected end of file, expecting \"}\"".into());
         }
-        while self.stack.len() > 1 {
+        while !self.stack.is_empty() {
             self.close_block(s.end as usize);
         }
     }
@@ -253,16 +302,11 @@ impl Parser<'_> {
             match self.lx.next_token() {
                 Ok(Token::Semi(_)) => return true,
                 Ok(Token::Close(s)) => {
-                    if self.stack.len() > 1 {
-                        self.close_block(s.end as usize);
-                    }
+                    self.close_block(s.end as usize);
                     return true;
                 }
                 Ok(Token::Open(_)) => {
-                    self.stack.push(Frame {
-                        head: None,
-                        directives: Vec::new(),
-                    });
+                    self.open_hidden();
                     return true;
                 }
                 Ok(Token::Eof(s)) => {
