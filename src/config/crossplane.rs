@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use super::ast::{Directive, FileId, Span, SyntaxError, Word};
 use super::load::Config;
-use super::parser::{Sink, parse_with};
+use super::parser::{MAX_DEPTH, Part, Sink, parse_part, parse_with};
 use super::source::SourceFile;
 
 #[derive(Debug)]
@@ -47,8 +47,9 @@ pub enum Parsed<'a> {
         directives: &'a [Directive],
         src: &'a [u8],
     },
-    /// Already written as JSON, with the indentation of the payload it belongs to.
-    Json(Vec<u8>),
+    /// Already written as JSON (in pieces, to be written one after the other), with
+    /// the indentation of the payload it belongs to.
+    Json(Vec<Vec<u8>>),
 }
 
 #[derive(Debug)]
@@ -300,10 +301,16 @@ struct Lines<'a> {
 
 impl Lines<'_> {
     fn new(src: &[u8]) -> Lines<'_> {
+        Lines::from(src, 0)
+    }
+
+    /// Counting from `offset` on.
+    fn from(src: &[u8], offset: usize) -> Lines<'_> {
+        let offset = offset.min(src.len());
         Lines {
             src,
-            pos: 0,
-            line: 1,
+            pos: offset,
+            line: 1 + src[..offset].iter().filter(|&&b| b == b'\n').count(),
         }
     }
 
@@ -351,10 +358,12 @@ impl Payload<'_> {
                 Parsed::Tree { directives, src } => {
                     j.directives(directives, self.includes, &mut Lines::new(src), out)?;
                 }
-                Parsed::Json(body) => {
+                Parsed::Json(pieces) => {
                     out.write_all(&j.buf)?;
                     j.buf.clear();
-                    out.write_all(body)?;
+                    for piece in pieces {
+                        out.write_all(piece)?;
+                    }
                 }
             }
             j.end(b'}');
@@ -478,14 +487,41 @@ pub fn payload(config: &Config) -> Payload<'_> {
 struct Stream<'s> {
     j: Json,
     lines: Lines<'s>,
+    /// The pieces written so far, before the one in `j.buf`.
+    done: Vec<Vec<u8>>,
 }
 
-impl Stream<'_> {
+/// The size of the pieces of a streamed payload.
+const PIECE: usize = 1 << 20;
+
+impl<'s> Stream<'s> {
     fn head(&mut self, words: &[Word]) {
         if let Some((name, args)) = words.split_first() {
             let line = self.lines.at(name.span.start);
             self.j.directive(name, args, line);
         }
+    }
+
+    fn new(indent: Option<usize>, depth: usize, lines: Lines<'s>) -> Stream<'s> {
+        Stream {
+            j: Json::new(indent, depth),
+            lines,
+            done: Vec::new(),
+        }
+    }
+
+    /// Starts a new piece when this one is full (growing one buffer would copy it).
+    fn next_piece(&mut self) {
+        if self.j.buf.len() >= PIECE - 4096 {
+            let next = Vec::with_capacity(PIECE);
+            self.done.push(std::mem::replace(&mut self.j.buf, next));
+        }
+    }
+
+    /// The pieces written.
+    fn finish(mut self) -> Vec<Vec<u8>> {
+        self.done.push(self.j.buf);
+        self.done
     }
 }
 
@@ -493,6 +529,7 @@ impl Sink for Stream<'_> {
     fn statement(&mut self, words: &mut Vec<Word>, _end: usize) {
         self.head(words);
         self.j.end(b'}');
+        self.next_piece();
     }
 
     fn open(&mut self, words: &mut Vec<Word>, _open: Span) {
@@ -504,6 +541,7 @@ impl Sink for Stream<'_> {
     fn close(&mut self, _end: usize) {
         self.j.end(b']');
         self.j.end(b'}');
+        self.next_piece();
     }
 }
 
@@ -511,18 +549,15 @@ impl Sink for Stream<'_> {
 /// it is parsed, without building the tree: the same document as [`payload`] of the
 /// file loaded alone, when it is written with the same `indent`.
 pub fn stream(path: PathBuf, src: Vec<u8>, indent: Option<usize>) -> Payload<'static> {
-    let mut j = Json::new(indent, PARSED_DEPTH);
-    // Compact JSON of a configuration is about 1.6 times its size; pages that are
-    // reserved but never written cost nothing.
-    j.buf.reserve(2 * src.len());
-    let mut sink = Stream {
-        j,
-        lines: Lines::new(&src),
+    let halves = if indent.is_none() && src.len() >= PARALLEL {
+        cut_point(&src).and_then(|cut| stream_halves(&src, cut))
+    } else {
+        None
     };
-    sink.j.begin(b'[');
-    let (errors, _comments) = parse_with(&src, FileId(0), &mut sink);
-    sink.j.end(b']');
-    let body = sink.j.buf;
+    let (pieces, errors) = match halves {
+        Some(pieces) => (pieces, Vec::new()),
+        None => stream_whole(&src, indent),
+    };
     let name = path.display().to_string();
     let errors = if errors.is_empty() {
         Vec::new()
@@ -531,13 +566,74 @@ pub fn stream(path: PathBuf, src: Vec<u8>, indent: Option<usize>) -> Payload<'st
         syntax_errors(&errors, &name, |at| file.line(at))
     };
     let mut top = Vec::new();
-    let entry = entry(name, errors, Parsed::Json(body), &mut top);
+    let entry = entry(name, errors, Parsed::Json(pieces), &mut top);
     Payload {
         status: if top.is_empty() { "ok" } else { "failed" },
         errors: top,
         config: vec![entry],
         includes: None,
     }
+}
+
+/// Files at least this large are parsed in two halves at once (when the JSON is
+/// compact, and the halves can be joined).
+const PARALLEL: usize = 1 << 20;
+
+/// Where to cut a file in two: the start of the first line after its middle.
+fn cut_point(src: &[u8]) -> Option<usize> {
+    let middle = src.len() / 2;
+    let newline = memchr::memchr(b'\n', &src[middle..])?;
+    Some(middle + newline + 1).filter(|&cut| cut < src.len())
+}
+
+/// Parses the whole of `src`, writing its statements as a `parsed` list in pieces;
+/// returns them and the syntax errors.
+fn stream_whole(src: &[u8], indent: Option<usize>) -> (Vec<Vec<u8>>, Vec<SyntaxError>) {
+    let mut sink = Stream::new(indent, PARSED_DEPTH, Lines::new(src));
+    sink.j.begin(b'[');
+    let (errors, _comments) = parse_with(src, FileId(0), &mut sink);
+    sink.j.end(b']');
+    (sink.finish(), errors)
+}
+
+/// The compact `parsed` list of `src`, its two halves (cut at `cut`) parsed by two
+/// threads. `None` when the halves cannot be joined (the cut fell inside a statement,
+/// a quoted string or a Lua block) or the file has errors: then it is parsed whole.
+fn stream_halves(src: &[u8], cut: usize) -> Option<Vec<Vec<u8>>> {
+    let (first, second) = std::thread::scope(|s| {
+        let second = s.spawn(|| {
+            // The depth is unknown (it only matters for indentation): high enough to
+            // close the blocks opened before the cut.
+            let mut sink = Stream::new(None, usize::MAX / 2, Lines::from(src, cut));
+            // The first statement follows another one, unless the first half says
+            // otherwise (see below).
+            sink.j.empty = false;
+            let end = parse_part(src, cut, Part::Second, &mut sink);
+            sink.j.end(b']');
+            (sink.finish(), end)
+        });
+        let mut sink = Stream::new(None, PARSED_DEPTH, Lines::new(src));
+        sink.j.begin(b'[');
+        let end = parse_part(src, cut, Part::First, &mut sink);
+        let empty = sink.j.empty;
+        ((sink.finish(), end, empty), second.join())
+    });
+    let (mut pieces, a, empty) = first;
+    let (mut rest, b) = second.ok()?;
+    let joins = a.errors.is_empty()
+        && b.errors.is_empty()
+        && !a.inside
+        && b.closed_before == a.open
+        && a.open + b.deepest < MAX_DEPTH;
+    if !joins {
+        return None;
+    }
+    if empty && rest.first().and_then(|p| p.first()) == Some(&b',') {
+        // The first half ended just after a `{`: no comma before the next statement.
+        rest[0].remove(0);
+    }
+    pieces.extend(rest);
+    Some(pieces)
 }
 
 #[cfg(test)]
@@ -622,6 +718,61 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Cut at the start of every line of every grammar test file and of inputs made to
+    /// fool the cut (quoted strings, escaped newlines, Lua blocks, comments and dropped
+    /// blocks across lines): whenever the halves are joined, the result is the whole
+    /// file's JSON; and they are joined for a plain file.
+    #[test]
+    fn halves_join_to_the_whole() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("grammar-tests");
+        let mut inputs: Vec<Vec<u8>> = Vec::new();
+        for dir in ["ok", "err", "lua"] {
+            for e in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = e.unwrap().path();
+                if path.extension().is_some_and(|x| x == "conf") {
+                    inputs.push(std::fs::read(path).unwrap());
+                }
+            }
+        }
+        let tricky: [&[u8]; 7] = [
+            b"a \"x\ny;\n z\";\nb;\n",
+            b"a x\\\ny;\nb;\n",
+            b"content_by_lua_block {\n s = '}'\n}\nb;\n",
+            b"http {\n # }\n server {\n }\n}\nc { }\n",
+            b"{\n a;\n b { c; }\n}\nd;\n",
+            b"if ($a) {\n}\nif ( $b = c ) {\n return 403;\n}\n",
+            b"a {\nb {\n}\n}\n}\n",
+        ];
+        inputs.extend(tricky.iter().map(|t| t.to_vec()));
+        let mut joined = 0;
+        for src in &inputs {
+            let (whole, errors) = stream_whole(src, None);
+            let whole = whole.concat();
+            for (i, _) in src.iter().enumerate().filter(|(_, b)| **b == b'\n') {
+                if let Some(halves) = stream_halves(src, i + 1) {
+                    assert!(errors.is_empty(), "{}", String::from_utf8_lossy(src));
+                    assert_eq!(
+                        String::from_utf8_lossy(&halves.concat()),
+                        String::from_utf8_lossy(&whole),
+                        "cut at {} of {}",
+                        i + 1,
+                        String::from_utf8_lossy(src)
+                    );
+                    joined += 1;
+                }
+            }
+        }
+        assert!(joined > 100, "{joined} cuts joined");
+        let plain = b"http {\n server {\n listen 80;\n }\n}\n";
+        assert!(stream_halves(plain, 7).is_some());
+        assert!(stream_halves(plain, 17).is_some());
+        // Inside a quoted string, and in the middle of a statement.
+        assert!(stream_halves(tricky[0], 8).is_none());
+        assert!(stream_halves(tricky[1], 5).is_none());
+        assert!(stream_halves(tricky[2], 23).is_none());
+        assert!(stream_halves(tricky[2], 32).is_none());
     }
 
     #[test]

@@ -56,6 +56,13 @@ pub fn parse(src: &[u8], file: FileId) -> Parse {
 /// Parses one file's bytes, reporting its directives to `sink`. Returns the syntax
 /// errors and the comments.
 pub fn parse_with(src: &[u8], file: FileId, sink: &mut impl Sink) -> (Vec<SyntaxError>, Vec<Span>) {
+    let mut p = Parser::new(Lexer::new(src, file), sink, bom(src, file));
+    p.run();
+    (p.errors, std::mem::take(&mut p.lx.comments))
+}
+
+/// The error for a byte order mark at the start of `src`, if there is one.
+fn bom(src: &[u8], file: FileId) -> Vec<SyntaxError> {
     let mut errors = Vec::new();
     if src.starts_with(b"\xEF\xBB\xBF") {
         // nginx does not skip a byte order mark: it becomes part of the first word
@@ -65,16 +72,65 @@ pub fn parse_with(src: &[u8], file: FileId, sink: &mut impl Sink) -> (Vec<Syntax
             message: "the file starts with a UTF-8 byte order mark, which nginx reads as part of the first directive's name (unknown directive); save the file without a BOM".into(),
         });
     }
-    let mut p = Parser {
-        lx: Lexer::new(src, file),
-        sink,
-        stack: Vec::new(),
-        hidden: 0,
-        words: Vec::new(),
-        errors,
+    errors
+}
+
+/// Which part of a file cut in two [`parse_part`] reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// From the start to the cut, as if the file ended there (but without the errors
+    /// of an early end: the blocks still open are counted).
+    First,
+    /// From the cut to the end, as if the cut were the start of a statement at an
+    /// unknown depth: a `}` that closes a block opened before the cut is reported to
+    /// the sink as a close, and counted.
+    Second,
+}
+
+/// How a part of a file read by [`parse_part`] ended.
+#[derive(Debug)]
+pub struct PartEnd {
+    pub errors: Vec<SyntaxError>,
+    /// First part: the blocks still open at the cut.
+    pub open: usize,
+    /// First part: whether the cut fell inside a statement, or inside a block whose
+    /// contents are dropped (then the second part cannot be read on its own).
+    pub inside: bool,
+    /// Second part: the `}` that closed blocks opened before the cut.
+    pub closed_before: usize,
+    /// The deepest nesting of blocks opened in this part.
+    pub deepest: usize,
+}
+
+/// Parses one part of a file cut in two at `cut` (the start of a line), for reading
+/// the two parts at once. Reading both and joining them gives what [`parse_with`]
+/// gives for the whole file when: neither part has errors, the first does not end
+/// `inside`, the second closes exactly the first's `open` blocks, and `open` plus the
+/// second's `deepest` stays under [`MAX_DEPTH`]. Otherwise parse the whole file.
+pub fn parse_part(src: &[u8], cut: usize, part: Part, sink: &mut impl Sink) -> PartEnd {
+    let cut = cut.min(src.len());
+    let lx = match part {
+        Part::First => Lexer::new(&src[..cut], FileId(0)),
+        Part::Second => {
+            let mut lx = Lexer::new(src, FileId(0));
+            lx.set_pos(cut);
+            lx
+        }
     };
+    let errors = match part {
+        Part::First => bom(src, FileId(0)),
+        Part::Second => Vec::new(),
+    };
+    let mut p = Parser::new(lx, sink, errors);
+    p.part = Some(part);
     p.run();
-    (p.errors, std::mem::take(&mut p.lx.comments))
+    PartEnd {
+        inside: !p.words.is_empty() || p.hidden > 0,
+        open: p.stack.len(),
+        closed_before: p.closed_before,
+        deepest: p.deepest,
+        errors: p.errors,
+    }
 }
 
 /// The sink that builds the tree.
@@ -146,13 +202,35 @@ struct Parser<'a, 's, S: Sink> {
     /// (the lexer copies each word straight into this vector).
     words: Vec<Word>,
     errors: Vec<SyntaxError>,
+    /// Set when reading a part of a file (see [`parse_part`]).
+    part: Option<Part>,
+    /// Second part: the `}` that closed blocks opened before it.
+    closed_before: usize,
+    /// The deepest nesting of blocks seen.
+    deepest: usize,
 }
 
-impl<S: Sink> Parser<'_, '_, S> {
+impl<'a, 's, S: Sink> Parser<'a, 's, S> {
+    fn new(lx: Lexer<'a>, sink: &'s mut S, errors: Vec<SyntaxError>) -> Self {
+        Parser {
+            lx,
+            sink,
+            stack: Vec::new(),
+            hidden: 0,
+            words: Vec::new(),
+            errors,
+            part: None,
+            closed_before: 0,
+            deepest: 0,
+        }
+    }
+
     fn error(&mut self, span: Span, message: String) {
         self.errors.push(SyntaxError { span, message });
     }
+}
 
+impl<S: Sink> Parser<'_, '_, S> {
     /// Drops the statement being read.
     fn clear(&mut self) {
         self.words.clear();
@@ -192,6 +270,7 @@ impl<S: Sink> Parser<'_, '_, S> {
         self.sink.open(&mut self.words, open);
         self.words.clear();
         self.stack.push(true);
+        self.deepest = self.deepest.max(self.stack.len());
     }
 
     /// Closes the innermost block at `end` (after the `}`, or the end of the file).
@@ -264,7 +343,10 @@ impl<S: Sink> Parser<'_, '_, S> {
                         self.error(s, "unexpected \"}\"".into());
                         self.finish_statement(end as usize);
                     }
-                    if self.stack.is_empty() {
+                    if self.stack.is_empty() && self.part == Some(Part::Second) {
+                        self.sink.close(s.end as usize);
+                        self.closed_before += 1;
+                    } else if self.stack.is_empty() {
                         if self.errors.last().map(|e| e.span) != Some(s) {
                             self.error(s, "unexpected \"}\"".into());
                         }
@@ -273,7 +355,9 @@ impl<S: Sink> Parser<'_, '_, S> {
                     }
                 }
                 Token::Eof(s) => {
-                    self.eof(s);
+                    if self.part != Some(Part::First) {
+                        self.eof(s);
+                    }
                     break;
                 }
             }
