@@ -483,6 +483,22 @@ pub fn payload(config: &Config) -> Payload<'_> {
     }
 }
 
+/// For tests and fuzzing, the compact `parsed` list of `src` written three ways: from
+/// the tree, while parsing, and in two halves cut at `cut` (`None` when they cannot be
+/// joined); and whether `src` has syntax errors. The three must agree.
+#[doc(hidden)]
+pub fn parsed_three_ways(src: &[u8], cut: usize) -> (Vec<u8>, Vec<u8>, Option<Vec<u8>>, bool) {
+    let tree = super::parser::parse(src, FileId(0));
+    let mut j = Json::new(None, PARSED_DEPTH);
+    let mut out = Vec::new();
+    // Writing to a vector cannot fail.
+    let _ = j.directives(&tree.directives, None, &mut Lines::new(src), &mut out);
+    out.extend_from_slice(&j.buf);
+    let (whole, errors) = stream_whole(src, None);
+    let halves = stream_halves(src, cut).map(|h| h.concat());
+    (out, whole.concat(), halves, !errors.is_empty())
+}
+
 /// Writes a file's statements as JSON while they are parsed.
 struct Stream<'s> {
     j: Json,
