@@ -110,6 +110,10 @@ pub struct FileInfo {
 /// Counts indexed by interned `$ssl_client_verify` value (see [`Stats::verify_names`]).
 pub type VCounts = Vec<u64>;
 
+/// A table key kept inline when it is short (a client address): a lookup then reads no
+/// memory outside the table. Hashes and compares as its bytes.
+pub type ShortKey = smallvec::SmallVec<[u8; 24]>;
+
 #[inline]
 fn vbump(v: &mut VCounts, id: u32, n: u64) {
     let i = id as usize;
@@ -214,9 +218,10 @@ pub struct Stats {
     pub status: BTreeMap<u16, u64>,
     pub servers: HashMap<Vec<u8>, ServerStat, BuildHasherDefault<Fx>>,
     pub servers_other: u64,
-    pub certs: HashMap<Vec<u8>, CertStat, BuildHasherDefault<Fx>>,
+    pub certs: HashMap<Vec<u8>, Box<CertStat>, BuildHasherDefault<Fx>>,
     pub certs_other: u64,
-    pub clients: HashMap<Vec<u8>, ClientStat, BuildHasherDefault<Fx>>,
+    /// Keyed by the address, stored in the table itself (addresses are short).
+    pub clients: HashMap<ShortKey, Box<ClientStat>, BuildHasherDefault<Fx>>,
     pub clients_other: u64,
     pub buckets: BTreeMap<i64, Bucket>,
     pub first_time: Option<i64>,
@@ -722,7 +727,7 @@ impl<'f> Counter<'f> {
                         .and_then(|v| time::parse_openssl_time(unescape(v, esc, &mut dec))),
                     ..CertStat::default()
                 };
-                Some(st.certs.entry(key.clone()).or_insert(c))
+                Some(st.certs.entry(key.clone()).or_insert(Box::new(c)))
             } else {
                 st.certs_other += 1;
                 None
@@ -744,7 +749,7 @@ impl<'f> Counter<'f> {
             let c = if let Some(c) = st.clients.get_mut(addr) {
                 Some(c)
             } else if st.clients.len() < limit {
-                Some(st.clients.entry(addr.to_vec()).or_default())
+                Some(st.clients.entry(ShortKey::from_slice(addr)).or_default())
             } else {
                 st.clients_other += 1;
                 None

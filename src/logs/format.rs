@@ -69,8 +69,9 @@ struct Step {
     finder: Finder,
 }
 
-/// Finds a literal's first byte: a word-at-a-time scan of the first 32 bytes (values are
-/// mostly short, and memchr's per-call setup costs more than that), then memchr.
+/// Finds a literal's first byte: a word-at-a-time scan of the first 64 bytes (values are
+/// mostly short: DNs and fingerprints are 30-60 bytes, and memchr's per-call setup costs
+/// more than scanning them; 64 measured faster than 32 and 128), then memchr.
 #[derive(Clone, Copy, Debug)]
 struct Finder(u8);
 
@@ -84,7 +85,7 @@ impl Finder {
         const LO: u64 = 0x0101_0101_0101_0101;
         const HI: u64 = 0x8080_8080_8080_8080;
         let pat = LO.wrapping_mul(u64::from(self.0));
-        let head = &h[..h.len().min(32)];
+        let head = &h[..h.len().min(64)];
         let mut chunks = head.chunks_exact(8);
         let mut at = 0;
         for c in &mut chunks {
