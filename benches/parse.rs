@@ -31,14 +31,8 @@ fn main() {
         }
     };
     let mb = src.len() as f64 / 1e6;
-    let mut best = f64::MAX;
-    let mut directives = 0;
-    for _ in 0..iterations {
-        let t = Instant::now();
-        let p = parse(&src, FileId(0));
-        best = best.min(t.elapsed().as_secs_f64());
-        directives = p.directives.len();
-    }
+    let (best, tree) = best_of(iterations, || parse(&src, FileId(0)));
+    let directives = tree.directives.len();
     println!(
         "parse (tree only): {mb:.1} MB in {:.1} ms, {:.0} MB/s ({directives} top-level directives)",
         best * 1e3,
@@ -47,9 +41,7 @@ fn main() {
     if args.get(2).is_some_and(|a| a == "tree") {
         return;
     }
-    let mut best = f64::MAX;
-    for _ in 0..iterations {
-        let t = Instant::now();
+    let (best, _) = best_of(iterations, || {
         let c = load(
             &Input::File(path.into()),
             &LoadOptions {
@@ -57,25 +49,33 @@ fn main() {
                 ..Default::default()
             },
         );
-        let json = crossplane::payload(&c).to_vec(None);
-        std::hint::black_box(json);
-        best = best.min(t.elapsed().as_secs_f64());
-    }
+        crossplane::payload(&c).to_vec(None)
+    });
     println!(
         "parse + crossplane JSON from the tree: {mb:.1} MB in {:.1} ms, {:.0} MB/s",
         best * 1e3,
         mb / best
     );
-    let mut best = f64::MAX;
-    for _ in 0..iterations {
-        let t = Instant::now();
-        let json = crossplane::stream(path.into(), src.clone(), None).to_vec(None);
-        std::hint::black_box(json);
-        best = best.min(t.elapsed().as_secs_f64());
-    }
+    let (best, _) = best_of(iterations, || {
+        crossplane::stream(path.into(), src.clone(), None).to_vec(None)
+    });
     println!(
         "parse + crossplane JSON streamed (parse --single-file): {mb:.1} MB in {:.1} ms, {:.0} MB/s",
         best * 1e3,
         mb / best
     );
+}
+
+/// The best wall time of `n` runs of `f`, in seconds, and the last result. A result is
+/// dropped after its run is timed (the command does not free its tree either).
+fn best_of<T>(n: usize, mut f: impl FnMut() -> T) -> (f64, T) {
+    let mut best = f64::MAX;
+    let mut last = None;
+    for _ in 0..n.max(1) {
+        let t = Instant::now();
+        let r = std::hint::black_box(f());
+        best = best.min(t.elapsed().as_secs_f64());
+        last = Some(r);
+    }
+    (best, last.unwrap_or_else(f))
 }

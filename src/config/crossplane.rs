@@ -684,15 +684,10 @@ mod tests {
         }
     }
 
-    /// The payload written while parsing equals the one written from the tree, byte
-    /// for byte, compact and indented, on every grammar test file and on inputs that
-    /// exercise recovery (dropped blocks, errors at the end, a BOM, bytes that are not
-    /// UTF-8, a Lua block).
-    #[test]
-    fn streamed_payload_equals_tree_payload() {
-        use crate::config::load::{Input, LoadOptions, load};
+    /// The `.conf` files of `grammar-tests/`.
+    fn grammar_files() -> Vec<Vec<u8>> {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("grammar-tests");
-        let mut inputs: Vec<Vec<u8>> = Vec::new();
+        let mut inputs = Vec::new();
         for dir in ["ok", "err", "lua"] {
             for e in std::fs::read_dir(root.join(dir)).unwrap() {
                 let path = e.unwrap().path();
@@ -701,6 +696,17 @@ mod tests {
                 }
             }
         }
+        inputs
+    }
+
+    /// The payload written while parsing equals the one written from the tree, byte
+    /// for byte, compact and indented, on every grammar test file and on inputs that
+    /// exercise recovery (dropped blocks, errors at the end, a BOM, bytes that are not
+    /// UTF-8, a Lua block).
+    #[test]
+    fn streamed_payload_equals_tree_payload() {
+        use crate::config::load::{Input, LoadOptions, load};
+        let mut inputs = grammar_files();
         assert!(inputs.len() > 40, "{} grammar test files", inputs.len());
         for extra in [
             &b"a { b; { c { d; } e; } f; }\ng;\n"[..],
@@ -742,16 +748,7 @@ mod tests {
     /// file's JSON; and they are joined for a plain file.
     #[test]
     fn halves_join_to_the_whole() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("grammar-tests");
-        let mut inputs: Vec<Vec<u8>> = Vec::new();
-        for dir in ["ok", "err", "lua"] {
-            for e in std::fs::read_dir(root.join(dir)).unwrap() {
-                let path = e.unwrap().path();
-                if path.extension().is_some_and(|x| x == "conf") {
-                    inputs.push(std::fs::read(path).unwrap());
-                }
-            }
-        }
+        let mut inputs = grammar_files();
         let tricky: [&[u8]; 7] = [
             b"a \"x\ny;\n z\";\nb;\n",
             b"a x\\\ny;\nb;\n",
