@@ -617,7 +617,8 @@ fn stream_whole(src: &[u8], indent: Option<usize>) -> (Vec<Vec<u8>>, Vec<SyntaxE
 /// a quoted string or a Lua block) or the file has errors: then it is parsed whole.
 fn stream_halves(src: &[u8], cut: usize) -> Option<Vec<Vec<u8>>> {
     let (first, second) = std::thread::scope(|s| {
-        let second = s.spawn(|| {
+        // A thread that cannot be started (a limit on threads) means: parse it whole.
+        let second = std::thread::Builder::new().spawn_scoped(s, || {
             // The depth is unknown (it only matters for indentation): high enough to
             // close the blocks opened before the cut.
             let mut sink = Stream::new(None, usize::MAX / 2, Lines::from(src, cut));
@@ -632,10 +633,11 @@ fn stream_halves(src: &[u8], cut: usize) -> Option<Vec<Vec<u8>>> {
         sink.j.begin(b'[');
         let end = parse_part(src, cut, Part::First, &mut sink);
         let empty = sink.j.empty;
-        ((sink.finish(), end, empty), second.join())
+        let second = second.ok().and_then(|h| h.join().ok());
+        ((sink.finish(), end, empty), second)
     });
     let (mut pieces, a, empty) = first;
-    let (mut rest, b) = second.ok()?;
+    let (mut rest, b) = second?;
     let joins = a.errors.is_empty()
         && b.errors.is_empty()
         && !a.inside

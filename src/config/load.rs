@@ -147,13 +147,16 @@ fn read_halves(file: &std::fs::File, len: usize) -> Option<Vec<u8>> {
     let (first, second) = data.split_at_mut(len / 2);
     let at = first.len() as u64;
     let read = std::thread::scope(|s| {
-        let other = s.spawn(|| file.read_exact_at(second, at));
+        // A thread that cannot be started (a limit on threads): read it in one go.
+        let other = std::thread::Builder::new()
+            .spawn_scoped(s, || file.read_exact_at(second, at))
+            .ok()?;
         let mine = file.read_exact_at(first, 0);
         let other = other
             .join()
             .unwrap_or_else(|_| Err(io::Error::other("reader")));
-        mine.and(other)
-    });
+        Some(mine.and(other))
+    })?;
     let grown = file
         .read_at(&mut [0u8; 1], len as u64)
         .map_or(true, |n| n > 0);

@@ -336,19 +336,23 @@ pub fn run(job: &Job<'_>) -> Result<Stats, Error> {
         Mutex::new((0..tasks.len()).map(|_| None).collect());
     let next = AtomicUsize::new(0);
     let workers = job.threads.clamp(1, tasks.len().max(1));
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(t) = tasks.get(i) else { break };
-                    let r = count_task(job, t);
-                    if let Ok(mut v) = results.lock() {
-                        v[i] = Some(r);
-                    }
-                }
-            });
+    let work = || {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(t) = tasks.get(i) else { break };
+            let r = count_task(job, t);
+            if let Ok(mut v) = results.lock() {
+                v[i] = Some(r);
+            }
         }
+    };
+    std::thread::scope(|s| {
+        // This thread works too, so that the tasks get done even when no other thread
+        // can be started (a limit on threads).
+        for _ in 1..workers {
+            let _ = std::thread::Builder::new().spawn_scoped(s, work);
+        }
+        work();
     });
     let results = results.into_inner().unwrap_or_default();
     let mut total = job.template.empty_like();

@@ -190,7 +190,8 @@ pub fn run(args: &LogsArgs) -> Result<u8, Error> {
     };
     let stats = std::thread::scope(|sc| {
         if show_progress {
-            sc.spawn(|| {
+            // Progress is shown by a thread of its own, when one can be started.
+            let _ = std::thread::Builder::new().spawn_scoped(sc, || {
                 while !done.load(Ordering::Relaxed) {
                     let n = progress.load(Ordering::Relaxed);
                     // Bytes are counted after decompression: with .gz files the total

@@ -100,16 +100,19 @@ impl CertFiles {
             let handles: Vec<_> = paths
                 .chunks(chunk)
                 .map(|part| {
-                    scope.spawn(move || {
+                    let load = move || {
                         part.iter()
                             .map(|p| (p.clone(), load_pem_bundle(p)))
                             .collect::<Vec<_>>()
-                    })
+                    };
+                    let thread = std::thread::Builder::new().spawn_scoped(scope, load);
+                    (load, thread.ok())
                 })
                 .collect();
+            // A part whose thread could not be started, or failed, is read here.
             handles
                 .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
+                .flat_map(|(load, h)| h.and_then(|h| h.join().ok()).unwrap_or_else(load))
                 .collect()
         });
         CertFiles { files }
