@@ -565,7 +565,7 @@ impl Sink for Stream<'_> {
 /// it is parsed, without building the tree: the same document as [`payload`] of the
 /// file loaded alone, when it is written with the same `indent`.
 pub fn stream(path: PathBuf, src: Vec<u8>, indent: Option<usize>) -> Payload<'static> {
-    let halves = if indent.is_none() && src.len() >= PARALLEL {
+    let halves = if indent.is_none() && src.len() >= PARALLEL && two_cpus() {
         cut_point(&src).and_then(|cut| stream_halves(&src, cut))
     } else {
         None
@@ -594,6 +594,11 @@ pub fn stream(path: PathBuf, src: Vec<u8>, indent: Option<usize>) -> Payload<'st
 /// Files at least this large are parsed in two halves at once (when the JSON is
 /// compact, and the halves can be joined).
 const PARALLEL: usize = 1 << 20;
+
+/// Whether this process may run on two CPUs at once.
+pub fn two_cpus() -> bool {
+    std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
+}
 
 /// Where to cut a file in two: the start of the first line after its middle.
 fn cut_point(src: &[u8]) -> Option<usize> {
