@@ -11,7 +11,7 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 
 use super::ast::{Directive, FileId, Span, SyntaxError, Word};
-use super::load::Config;
+use super::load::{Config, two_cpus};
 use super::parser::{MAX_DEPTH, Part, Sink, parse_part, parse_with};
 use super::source::SourceFile;
 
@@ -594,11 +594,6 @@ pub fn stream(path: PathBuf, src: Vec<u8>, indent: Option<usize>) -> Payload<'st
 /// Files at least this large are parsed in two halves at once (when the JSON is
 /// compact, and the halves can be joined).
 const PARALLEL: usize = 1 << 20;
-
-/// Whether this process may run on two CPUs at once.
-pub fn two_cpus() -> bool {
-    std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
-}
 
 /// Where to cut a file in two: the start of the first line after its middle.
 fn cut_point(src: &[u8]) -> Option<usize> {

@@ -27,7 +27,7 @@ pub fn is_space(b: u8) -> bool {
 /// One token of the configuration.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Token {
-    /// A word, found but not yet copied out: [`Lexer::word`] makes it a [`Word`].
+    /// A word, found but not yet copied out: [`Lexer::push_word`] makes it a [`Word`].
     Word(RawWord),
     /// `;`
     Semi(Span),
@@ -39,7 +39,7 @@ pub enum Token {
 }
 
 /// Where a word is and how it is written. The parser copies the word out where it
-/// keeps it ([`Lexer::word`]): handing over a finished [`Word`] through the token cost
+/// keeps it ([`Lexer::push_word`]): handing over a finished [`Word`] through the token cost
 /// more than the rest of the lexing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RawWord {
@@ -351,20 +351,6 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    /// The word a [`Token::Word`] stands for, its escapes resolved.
-    pub fn word(&self, w: RawWord) -> Word {
-        let body = self.body(w);
-        Word {
-            value: if w.escaped {
-                unescape(body)
-            } else {
-                WordBytes::from_slice(body)
-            },
-            span: w.span,
-            quote: w.quote,
-        }
-    }
-
     /// Appends the word a [`Token::Word`] stands for to `words`. The bytes are copied
     /// into the word where it lies in the vector: a word built first and then moved
     /// there made the CPU wait for the copy (a store-forwarding stall per word).
@@ -495,7 +481,11 @@ mod tests {
         loop {
             match lx.next_token() {
                 Ok(Token::Eof(_)) => return out,
-                Ok(Token::Word(w)) => out.push(lx.word(w).as_str().into_owned()),
+                Ok(Token::Word(w)) => {
+                    let mut word = Vec::new();
+                    lx.push_word(w, &mut word);
+                    out.extend(word.iter().map(|w| w.as_str().into_owned()));
+                }
                 Ok(Token::Semi(_)) => out.push(";".into()),
                 Ok(Token::Open(_)) => out.push("{".into()),
                 Ok(Token::Close(_)) => out.push("}".into()),

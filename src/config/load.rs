@@ -133,6 +133,12 @@ impl Files for RealFiles {
 }
 
 /// Reads a file, refusing directories and files too large to index.
+/// Whether this process may run on two CPUs at once (for the work on one large file
+/// that two threads share).
+pub fn two_cpus() -> bool {
+    std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
+}
+
 /// Files at least this large are read by two threads.
 const PARALLEL_READ: u64 = 4 << 20;
 
@@ -184,7 +190,7 @@ pub fn read_file(path: &Path) -> io::Result<Vec<u8>> {
     #[cfg(unix)]
     if meta.is_file()
         && meta.len() >= PARALLEL_READ
-        && super::crossplane::two_cpus()
+        && two_cpus()
         && let Some(data) = read_halves(&file, meta.len() as usize)
     {
         return Ok(data);

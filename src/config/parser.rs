@@ -228,9 +228,7 @@ impl<'a, 's, S: Sink> Parser<'a, 's, S> {
     fn error(&mut self, span: Span, message: String) {
         self.errors.push(SyntaxError { span, message });
     }
-}
 
-impl<S: Sink> Parser<'_, '_, S> {
     /// Drops the statement being read.
     fn clear(&mut self) {
         self.words.clear();
