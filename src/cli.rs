@@ -1,8 +1,11 @@
-//! Command-line interface: clap definitions and their conversion to library settings.
+//! Command-line interface: every clap definition, and nothing else. The commands layer
+//! (`src/commands/`) turns these into the plain options of the domain modules.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::util::time::parse_time;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -40,9 +43,9 @@ pub enum Command {
         code: String,
     },
     /// Predict what nginx does with a client certificate, server by server.
-    Verify(crate::verify::VerifyArgs),
+    Verify(VerifyArgs),
     /// Summarise what nginx logged about client certificates (access and error logs).
-    Logs(crate::logs::LogsArgs),
+    Logs(LogsArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -121,8 +124,7 @@ pub enum Colour {
     Never,
 }
 
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailOn {
     Error,
     Warning,
@@ -131,51 +133,7 @@ pub enum FailOn {
 }
 
 fn parse_nginx_version(s: &str) -> Result<(u32, u32, u32), String> {
-    crate::rules::support::parse_version(s).ok_or_else(|| format!("not a version like 1.27.2: {s}"))
-}
-
-/// Days since 1970-01-01 of a civil date (proleptic Gregorian).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// `2027-01-01`, `2027-01-01T12:00:00Z` (or with a space) or unix seconds.
-pub fn parse_time(s: &str) -> Result<i64, String> {
-    let s = s.trim();
-    if let Ok(n) = s.parse::<i64>() {
-        return Ok(n);
-    }
-    let bad = || format!("not a date like 2027-01-01 or 2027-01-01T12:00:00Z: {s}");
-    let (date, time) = match s.split_once(['T', ' ']) {
-        Some((d, t)) => (d, Some(t.trim_end_matches('Z'))),
-        None => (s, None),
-    };
-    let p: Vec<i64> = date
-        .split('-')
-        .map(|x| x.parse().map_err(|_| bad()))
-        .collect::<Result<_, _>>()?;
-    let [y, m, d] = p[..] else { return Err(bad()) };
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return Err(bad());
-    }
-    let mut secs = days_from_civil(y, m, d) * 86_400;
-    if let Some(t) = time {
-        let hms: Vec<i64> = t
-            .split(':')
-            .map(|x| x.parse().map_err(|_| bad()))
-            .collect::<Result<_, _>>()?;
-        let h = hms.first().copied().unwrap_or(0);
-        let mi = hms.get(1).copied().unwrap_or(0);
-        let se = hms.get(2).copied().unwrap_or(0);
-        secs += h * 3600 + mi * 60 + se;
-    }
-    Ok(secs)
+    crate::util::parse_version(s).ok_or_else(|| format!("not a version like 1.27.2: {s}"))
 }
 
 #[derive(Args, Debug, Clone)]
@@ -200,15 +158,139 @@ pub enum Format {
     Github,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+#[derive(Args, Debug, Clone)]
+pub struct VerifyArgs {
+    /// The nginx configuration (nginx.conf, a site file, or `-` for `nginx -T` on stdin).
+    #[arg(long, value_name = "PATH")]
+    pub config: PathBuf,
+    /// The configuration prefix relative paths resolve against (default: the
+    /// directory of the main configuration).
+    #[arg(long, short = 'p', value_name = "DIR")]
+    pub prefix: Option<PathBuf>,
+    /// The socket the client connects to (`127.0.0.1:443`, `443`); default: every
+    /// socket with a server that requests client certificates.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Option<String>,
+    /// The server name the client sends in the TLS handshake (none by default).
+    #[arg(long, value_name = "NAME")]
+    pub sni: Option<String>,
+    /// The HTTP Host header (default: the SNI).
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+    /// The client certificate: PEM (leaf first, then intermediates, as curl --cert),
+    /// DER, or PKCS#12 (.p12/.pfx). Without it: a client that sends no certificate.
+    #[arg(long, value_name = "FILE")]
+    pub cert: Option<PathBuf>,
+    /// The client's private key (checked against the certificate; never printed).
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// The NAME of an environment variable holding the PKCS#12 password (never the
+    /// password itself). Without it, a terminal prompt.
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+    /// Verify at this time instead of now (`2027-01-01`, `2027-01-01T12:00:00Z`, unix seconds).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub at: Option<i64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = VerifyFormat::Human)]
+    pub format: VerifyFormat,
+}
 
-    #[test]
-    fn times() {
-        assert_eq!(parse_time("1970-01-02"), Ok(86_400));
-        assert_eq!(parse_time("2027-01-01T00:00:01Z"), Ok(1_798_761_601));
-        assert_eq!(parse_time("12"), Ok(12));
-        assert!(parse_time("2027-13-01").is_err());
-    }
+/// `verify`'s output formats.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifyFormat {
+    Human,
+    Json,
+}
+
+/// Summarise what nginx logged about client certificates.
+#[derive(Args, Debug, Clone)]
+pub struct LogsArgs {
+    /// Log files to read (plain or `.gz`), or `-` for stdin. Without files, the
+    /// `access_log` and `error_log` paths declared by `--config` are read.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// nginx.conf: gives the `log_format` of each `access_log`, the log paths and the
+    /// `error_log` level.
+    #[arg(long, short = 'c', value_name = "NGINX_CONF")]
+    pub config: Option<PathBuf>,
+    /// nginx's prefix (its `-p`): relative log paths in the configuration are relative
+    /// to it. Default: the parent of the configuration directory when that directory is
+    /// called `conf` (nginx's own layout), else the configuration directory.
+    #[arg(long, short = 'p', value_name = "DIR")]
+    pub prefix: Option<PathBuf>,
+    /// Use this `log_format` (by name, from `--config`, or `combined`) for every access log.
+    #[arg(long, value_name = "NAME", conflicts_with = "log_format_string")]
+    pub log_format: Option<String>,
+    /// Use this format string (nginx `log_format` syntax) for every access log.
+    #[arg(long, value_name = "FORMAT")]
+    pub log_format_string: Option<String>,
+    /// Escaping used by `--log-format-string` (nginx's `escape=`).
+    #[arg(long, value_enum, default_value_t = Escape::Default, value_name = "MODE")]
+    pub escape: Escape,
+    /// Keep reading as lines arrive (like `tail -F`); print a summary every `--interval`.
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+    /// Only count lines whose time is within this duration before `--at` (e.g. 90s, 15m,
+    /// 1h, 2d).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg)]
+    pub since: Option<std::time::Duration>,
+    /// Summary interval for `--follow`, and time bucket size (e.g. 100ms, 10s, 1m).
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration_arg)]
+    pub interval: std::time::Duration,
+    /// Size of the time buckets in the report (default: 1h in batch mode, `--interval`
+    /// with `--follow`).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_arg)]
+    pub bucket: Option<std::time::Duration>,
+    /// Rows shown per table in the human report.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = LogsFormat::Human)]
+    pub format: LogsFormat,
+    /// Treat every FILE as this kind of log instead of recognising it from its content.
+    #[arg(long, value_enum)]
+    pub kind: Option<LogKind>,
+    /// Write the report to FILE (atomically: a temporary file in the same directory,
+    /// then rename), e.g. for node_exporter's textfile collector.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The reference time for `--since` and certificate expiry ("now" by default):
+    /// RFC 3339 (`2026-01-02T03:04:05Z`) or Unix seconds.
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// Most distinct client certificates / client addresses / servers kept (each);
+    /// further ones are counted in an `(other)` row.
+    #[arg(long, value_name = "N", default_value_t = crate::logs::aggregate::DEFAULT_TABLE_LIMIT)]
+    pub limit: usize,
+    /// Threads used for batch reading (default: the number of CPUs).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogsFormat {
+    Human,
+    Json,
+    Jsonl,
+    Prometheus,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogKind {
+    Access,
+    Error,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Escape {
+    #[default]
+    Default,
+    Json,
+    None,
+}
+
+fn parse_duration_arg(s: &str) -> Result<std::time::Duration, String> {
+    crate::logs::time::parse_duration(s)
+        .ok_or_else(|| format!("`{s}` is not a duration (examples: 500ms, 10s, 15m, 1h, 2d)"))
 }

@@ -19,9 +19,35 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::Error;
-use crate::cli::{FailOn, LintArgs};
+use crate::error::Error;
 use crate::rules::{Finding, Location, RuleInfo, Severity, registry};
+
+/// From which severity on findings make the run fail (exit 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+/// What the command line says, over the settings file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// The linted path (`-`: stdin); the settings file is looked for above it.
+    pub path: Option<PathBuf>,
+    pub prefix: Option<PathBuf>,
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    /// `RULE=LEVEL` pairs.
+    pub severities: Vec<String>,
+    pub fail_on: Option<FailOn>,
+    pub warn_days: Option<Vec<u32>>,
+    pub nginx_version: Option<(u32, u32, u32)>,
+    pub config_file: Option<PathBuf>,
+    pub no_config_file: bool,
+}
 
 /// The settings file's name.
 pub const FILE_NAME: &str = ".nginx-mtls-lint.toml";
@@ -112,13 +138,13 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
 
 impl Settings {
     /// Merges the command line over the settings file over the defaults.
-    pub fn resolve(args: &LintArgs) -> Result<Settings, Error> {
+    pub fn resolve(args: &Overrides) -> Result<Settings, Error> {
         let file = if args.no_config_file {
             None
         } else if let Some(f) = &args.config_file {
             Some(f.clone())
         } else {
-            let path = args.input.path.clone().unwrap_or_default();
+            let path = args.path.clone().unwrap_or_default();
             let start = if path.as_os_str() == "-" || path.as_os_str().is_empty() {
                 std::env::current_dir().unwrap_or_default()
             } else {
@@ -129,7 +155,7 @@ impl Settings {
         let fs: FileSettings = match &file {
             Some(f) => {
                 let text = std::fs::read_to_string(f)
-                    .map_err(|e| bad(f, crate::config::load::os_error(&e)))?;
+                    .map_err(|e| bad(f, crate::util::read::os_error(&e)))?;
                 toml::from_str(&text).map_err(|e| bad(f, e.to_string().trim().to_string()))?
             }
             None => FileSettings::default(),
@@ -195,7 +221,7 @@ impl Settings {
         }
         let nginx_version = match (args.nginx_version, fs.nginx_version) {
             (Some(v), _) => Some(v),
-            (None, Some(s)) => Some(crate::rules::support::parse_version(&s).ok_or_else(|| {
+            (None, Some(s)) => Some(crate::util::parse_version(&s).ok_or_else(|| {
                 bad(
                     &origin,
                     format!("nginx-version must look like 1.27.2, not \"{s}\""),
@@ -217,7 +243,6 @@ impl Settings {
                 .unwrap_or_else(|| vec![30, 15, 7]),
             nginx_version,
             prefix: args
-                .input
                 .prefix
                 .clone()
                 .or_else(|| fs.prefix.map(|p| base.join(p))),

@@ -91,7 +91,7 @@ fn logs_error_regressions() {
 /// The `logs_access` target's checks on one input: the first line is the format.
 fn logs_access_input(data: &[u8]) {
     use nginx_mtls_lint::logs::aggregate::{Counter, FileInfo, Stats};
-    use nginx_mtls_lint::logs::args::Escape;
+    use nginx_mtls_lint::logs::format::Escape;
     use nginx_mtls_lint::logs::format::LogFormat;
     let Some((&mode, data)) = data.split_first() else {
         return;

@@ -5,9 +5,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use nginx_mtls_lint::logs::aggregate::{Counter, FileInfo, Stats};
-use nginx_mtls_lint::logs::args::Escape;
+use nginx_mtls_lint::logs::format::Escape;
 use nginx_mtls_lint::logs::format::{LogFormat, Record, unescape};
-use nginx_mtls_lint::logs::report::{Ctx, human, json, prometheus};
+use nginx_mtls_lint::report::logs::{Ctx, human, json, prometheus};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, data)) = data.split_first() else {

@@ -6,7 +6,7 @@
 use libfuzzer_sys::fuzz_target;
 use nginx_mtls_lint::logs::aggregate::{Counter, FileInfo, Stats};
 use nginx_mtls_lint::logs::errorlog::{classify, parse};
-use nginx_mtls_lint::logs::report::{Ctx, human, json, prometheus};
+use nginx_mtls_lint::report::logs::{Ctx, human, json, prometheus};
 use nginx_mtls_lint::logs::time::parse_error_time;
 
 fn inside(line: &[u8], part: &[u8]) -> bool {

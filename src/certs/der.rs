@@ -59,3 +59,20 @@ pub(crate) fn oid_string(content: &[u8]) -> Option<String> {
             .join("."),
     )
 }
+
+/// Whether bytes look like a PKCS#12 PFX (version 3, authSafe of type data/signedData).
+pub fn looks_like_pkcs12(der: &[u8]) -> bool {
+    let Some(e) = seq(der) else {
+        return false;
+    };
+    let version_3 = e.first().is_some_and(|(t, c)| *t == 0x02 && *c == [3]);
+    let auth_safe = e.get(1).is_some_and(|(t, c)| {
+        *t == 0x30
+            && tlv(c).is_some_and(|(t, oid, _)| {
+                t == 0x06
+                    && oid_string(oid)
+                        .is_some_and(|o| o == "1.2.840.113549.1.7.1" || o == "1.2.840.113549.1.7.2")
+            })
+    });
+    version_3 && auth_safe
+}

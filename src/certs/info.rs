@@ -9,6 +9,7 @@ use x509_parser::prelude::FromDer;
 use x509_parser::revocation_list::CertificateRevocationList;
 
 use super::name::{self, CanonicalName};
+pub use crate::util::time::rfc3339;
 
 /// Key usage bits, numbered as in RFC 5280 (bit 0 = digitalSignature).
 pub mod ku {
@@ -247,17 +248,6 @@ pub struct CertInfo {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct ParseError(pub String);
-
-/// Formats unix seconds as RFC 3339 (`2026-01-01T00:00:00Z`).
-pub fn rfc3339(secs: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(secs)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| secs.to_string())
-}
 
 /// A serial number's magnitude bytes as nginx prints them (`i2a_ASN1_INTEGER`).
 pub fn serial_hex(raw: &[u8]) -> String {

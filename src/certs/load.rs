@@ -265,7 +265,7 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, LoadError> {
     }
     // Bounded: `/dev/zero` or a FIFO report size 0 and never end.
     let file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
-    crate::config::load::read_at_most(file, MAX_FILE_SIZE)
+    crate::util::read::read_at_most(file, MAX_FILE_SIZE)
         .map_err(|e| io_error(path, &e))?
         .ok_or_else(|| LoadError::TooLarge { path: p() })
 }
@@ -450,7 +450,7 @@ pub enum ClientCertError {
 /// [`super::pkcs12::load_pkcs12`] with its password.
 pub fn load_client_chain(path: &Path) -> Result<ClientChain, ClientCertError> {
     let data = read_file(path)?;
-    if super::pkcs12::looks_like_pkcs12(&data) {
+    if super::der::looks_like_pkcs12(&data) {
         return Err(ClientCertError::Pkcs12NeedsPassword {
             path: path.to_path_buf(),
         });

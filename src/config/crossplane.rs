@@ -11,9 +11,10 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 
 use super::ast::{Directive, FileId, Span, SyntaxError, Word};
-use super::load::{Config, two_cpus};
+use super::load::Config;
 use super::parser::{MAX_DEPTH, Part, Sink, parse_part, parse_with};
 use super::source::SourceFile;
+use crate::util::read::two_cpus;
 
 #[derive(Debug)]
 pub struct Payload<'a> {

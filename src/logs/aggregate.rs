@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::logs::args::Escape;
 use crate::logs::errorlog::{self, MsgKind};
+use crate::logs::format::Escape;
 use crate::logs::format::{Field, LogFormat, Record, clip, eq_small, unescape};
 use crate::logs::time;
 
@@ -904,7 +904,7 @@ mod tests {
     fn long_values_are_cut() {
         let fmt = LogFormat::new(
             "t",
-            crate::logs::args::Escape::Default,
+            crate::logs::format::Escape::Default,
             "$ssl_client_s_dn $ssl_client_serial",
         );
         let mut stats = Stats::new(10, 60);
@@ -916,27 +916,5 @@ mod tests {
         let cert = st.certs.values().next().expect("one certificate");
         assert_eq!(cert.subject.len(), crate::logs::format::MAX_VALUE);
         assert_eq!(cert.serial, b"01");
-    }
-
-    /// A log line's bytes never reach the terminal as control characters.
-    #[test]
-    fn human_report_escapes_control_characters() {
-        let fmt = LogFormat::combined();
-        let mut stats = Stats::new(10, 60);
-        stats.files.push(FileInfo::default());
-        let mut c = Counter::new(stats, Some(&fmt), 0);
-        c.access_line(b"\x1b]0;pwned\x07\x1b[2J not a log line \xc2\x9b31m", 1);
-        let st = c.finish();
-        let ctx = crate::logs::report::Ctx {
-            at: 0,
-            hints: Vec::new(),
-            top: 5,
-        };
-        let out = crate::logs::report::human(&st, &ctx);
-        assert!(
-            out.contains("\\x1b]0;pwned\\x07\\x1b[2J not a log line \\u{9b}31m"),
-            "{out}"
-        );
-        assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
     }
 }

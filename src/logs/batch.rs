@@ -7,11 +7,11 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-use crate::Error;
+use crate::error::Error;
 use crate::logs::aggregate::{Counter, FileInfo, Stats};
-use crate::logs::args::Kind;
 use crate::logs::errorlog;
 use crate::logs::format::{LogFormat, Record};
+use crate::logs::options::Kind;
 use crate::logs::plan::FileSpec;
 
 /// Read buffer size.
@@ -26,7 +26,7 @@ const HEAD: usize = 64 << 10;
 pub fn io_error(path: &str, e: &io::Error) -> Error {
     Error::Input {
         path: path.to_string(),
-        message: format!("cannot read {}", crate::config::load::os_error(e)),
+        message: format!("cannot read {}", crate::util::read::os_error(e)),
     }
 }
 

@@ -17,11 +17,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::Error;
+use crate::error::Error;
 use crate::logs::aggregate::{Counter, FileInfo, Stats};
-use crate::logs::args::{Kind, LogsArgs, LogsFormat};
 use crate::logs::format::{Field, LogFormat};
-use crate::logs::{Setup, batch, emit, render, report, time};
+use crate::logs::options::{Kind, Options};
+use crate::logs::{Setup, batch, time};
 
 /// How often files are polled for new data.
 const POLL: Duration = Duration::from_millis(20);
@@ -351,7 +351,26 @@ fn poll<'f>(t: &mut Tail<'f>, ctx: &mut Ctx<'_>, formats: &'f [LogFormat]) {
     ctx.buf = buf;
 }
 
-pub fn run(args: &LogsArgs, setup: Setup) -> Result<u8, Error> {
+/// One summary of `--follow`: every interval, and once more when a signal stops it.
+pub struct Tick<'a> {
+    /// Everything counted since the start.
+    pub total: &'a Stats,
+    /// What was counted since the previous tick.
+    pub interval: &'a Stats,
+    /// The reference time (`--at`, or now).
+    pub at: i64,
+    pub hints: &'a [String],
+    /// The last tick: the follower stops after it.
+    pub last: bool,
+}
+
+/// Follows the files of `setup` until SIGINT or SIGTERM, handing each summary to
+/// `emit` (which renders and writes it).
+pub fn run(
+    args: &Options,
+    setup: Setup,
+    emit: &mut dyn FnMut(&Tick<'_>) -> Result<(), Error>,
+) -> Result<(), Error> {
     let term = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(sig, Arc::clone(&term))
@@ -422,41 +441,17 @@ pub fn run(args: &LogsArgs, setup: Setup) -> Result<u8, Error> {
                 }
             }
             total.merge(interval.clone());
-            let at = setup.at.unwrap_or_else(time::now);
-            let rctx = report::Ctx {
-                at,
-                hints: ctx.hints.clone(),
-                top: args.top,
-            };
-            let text = match args.format {
-                LogsFormat::Jsonl => {
-                    let obj = report::JsonlObject {
-                        schema_version: report::SCHEMA_VERSION,
-                        time: time::format_rfc3339(time::now()),
-                        last: stop,
-                        totals: report::report(&total, &rctx),
-                        interval: report::report(&interval, &rctx),
-                    };
-                    let mut s = serde_json::to_string(&obj).unwrap_or_default();
-                    s.push('\n');
-                    Some(s)
-                }
-                // One JSON document: at the end only.
-                LogsFormat::Json => stop.then(|| render(args.format, &total, &rctx)),
-                LogsFormat::Human => Some(format!(
-                    "\n==== {} ====\n{}",
-                    time::format_rfc3339(time::now()),
-                    render(args.format, &total, &rctx)
-                )),
-                LogsFormat::Prometheus => Some(render(args.format, &total, &rctx)),
-            };
-            if let Some(text) = text {
-                emit(args.output.as_deref(), &text)?;
-            }
+            emit(&Tick {
+                total: &total,
+                interval: &interval,
+                at: setup.at.unwrap_or_else(time::now),
+                hints: &ctx.hints,
+                last: stop,
+            })?;
             next = Instant::now() + args.interval;
         }
         if stop {
-            return Ok(crate::exit::CLEAN);
+            return Ok(());
         }
         std::thread::sleep(POLL.min(args.interval));
     }

@@ -7,7 +7,14 @@
 //! that ends in a literal runs up to that literal at the end of the line. Only the
 //! variables the report needs are kept; their values stay escaped until they are used.
 
-use crate::logs::args::Escape;
+/// How a `log_format` escapes variables (nginx's `escape=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Escape {
+    #[default]
+    Default,
+    Json,
+    None,
+}
 
 /// nginx's predefined `combined` format.
 pub const COMBINED: &str = "$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent \"$http_referer\" \"$http_user_agent\"";

@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::Error;
 use crate::config::{self, Input, LoadOptions};
-use crate::logs::args::{Escape, Kind, LogsArgs};
-use crate::logs::format::LogFormat;
+use crate::error::Error;
+use crate::logs::format::{Escape, LogFormat};
+use crate::logs::options::{Kind, Options};
 
 /// nginx's error log levels, most verbose first.
 const LEVELS: [&str; 8] = [
@@ -45,7 +45,7 @@ pub struct ConfigLogs {
 }
 
 /// The prefix relative log paths are resolved against (nginx's `-p`).
-fn log_prefix(args: &LogsArgs, conf: &Path) -> PathBuf {
+fn log_prefix(args: &Options, conf: &Path) -> PathBuf {
     if let Some(p) = &args.prefix {
         return p.clone();
     }
@@ -71,7 +71,7 @@ fn resolve(prefix: &Path, p: &str) -> PathBuf {
 }
 
 /// Reads `log_format`, `access_log` and `error_log` from the configuration.
-pub fn read_config(args: &LogsArgs, conf: &Path) -> Result<ConfigLogs, Error> {
+pub fn read_config(args: &Options, conf: &Path) -> Result<ConfigLogs, Error> {
     let cfg = config::load(&Input::File(conf.to_path_buf()), &LoadOptions::default());
     if cfg.roots.is_empty() {
         let message = cfg.errors.first().map_or_else(
@@ -205,7 +205,7 @@ fn is_rotation_of(file: &Path, declared: &Path) -> bool {
 }
 
 /// Builds the list of files to read.
-pub fn plan(args: &LogsArgs, cl: Option<&ConfigLogs>) -> Result<Vec<FileSpec>, Error> {
+pub fn plan(args: &Options, cl: Option<&ConfigLogs>) -> Result<Vec<FileSpec>, Error> {
     let forced = if let Some(s) = &args.log_format_string {
         Some(LogFormat::new("(command line)", args.escape, s))
     } else if let Some(name) = &args.log_format {

@@ -1,17 +1,17 @@
-//! Reporters: findings in, text out. A reporter never decides what is wrong.
+//! Reporters: findings, predictions and summaries in, text out. A reporter never
+//! decides what is wrong and never runs a pipeline: the commands layer does both.
 
 pub mod github;
 pub mod human;
 pub mod json;
+pub mod logs;
+pub mod rules;
 pub mod sarif;
+pub mod verify;
 
-use std::io::{IsTerminal, Write};
-
-use crate::cli::{Colour, FailOn, Format, LintArgs};
 use crate::model::Model;
-use crate::rules::{self, CertFiles, Context, Finding, Options, Severity};
-use crate::settings::Settings;
-use crate::{Error, exit, load_input};
+use crate::model::trust::CertFiles;
+use crate::rules::{Finding, Severity};
 
 /// Counts for the summary line and the JSON summary.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -65,8 +65,6 @@ impl std::fmt::Display for Summary {
     }
 }
 
-/// Whether to colour human output: `auto` colours only on a terminal, and never when
-/// `NO_COLOR` is set (to anything but the empty string).
 /// Text for a terminal: control characters other than newline and tab, which a hostile
 /// file or log line can carry (`ESC [` sequences rewrite the screen, set the window
 /// title...), are written as `\x1b` / `\u{9b}` instead of being sent as they are.
@@ -86,93 +84,4 @@ pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     std::borrow::Cow::Owned(o)
-}
-
-pub fn use_colour(choice: Colour) -> bool {
-    match choice {
-        Colour::Always => true,
-        Colour::Never => false,
-        Colour::Auto => {
-            std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    }
-}
-
-/// `nginx-mtls-lint [lint] PATH`.
-pub fn run_lint(args: &LintArgs) -> Result<u8, Error> {
-    let settings = Settings::resolve(args)?;
-    let mut input = args.input.clone();
-    input.prefix = settings.prefix.clone();
-    let config = load_input(&input, false)?;
-    let model = Model::build(&config);
-    let files = CertFiles::read(&model);
-    let mut options = Options {
-        warn_days: settings.warn_days.clone(),
-        ..Options::default()
-    };
-    if let Some(at) = args.at {
-        options.now = at;
-    }
-    if let Some(v) = settings.nginx_version {
-        options.nginx_version = v;
-    }
-    let client_certs = crate::verify::load_lint_clients(args)?;
-    let findings = rules::check(&Context {
-        config: &config,
-        model: &model,
-        files: &files,
-        options: &options,
-        client_certs: &client_certs,
-    });
-    let findings = settings.apply(&config, findings);
-    let summary = Summary::new(&model, &files, &findings);
-    if args.verbose {
-        eprintln!(
-            "settings: {}",
-            settings
-                .file
-                .as_ref()
-                .map_or("none".to_string(), |f| f.display().to_string())
-        );
-        for (_, f) in config.sources.iter() {
-            eprintln!("read {}", f.path.display());
-        }
-        eprintln!("read {} certificate, key and CRL files", files.len());
-    }
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    match args.format {
-        Format::Human => {
-            let text = human::render(&config, &findings, use_colour(args.color), None);
-            out.write_all(text.as_bytes())?;
-            if !args.quiet {
-                writeln!(out, "{summary}")?;
-            }
-        }
-        Format::Json => {
-            let doc = json::render(&config, &findings, &summary);
-            serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::other)?;
-            writeln!(out)?;
-        }
-        Format::Sarif => {
-            let doc = sarif::render(&config, &findings);
-            serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::other)?;
-            writeln!(out)?;
-        }
-        Format::Github => {
-            out.write_all(github::render(&config, &findings).as_bytes())?;
-        }
-    }
-    out.flush()?;
-    let failing = match settings.fail_on {
-        FailOn::Error => summary.errors,
-        FailOn::Warning => summary.errors + summary.warnings,
-        FailOn::Info => summary.errors + summary.warnings + summary.infos,
-        FailOn::Never => 0,
-    };
-    Ok(if failing > 0 {
-        exit::FINDINGS
-    } else {
-        exit::CLEAN
-    })
 }

@@ -1,14 +1,12 @@
 //! Lint rules: the [`Rule`] trait, the registry, and one file per rule named after its
 //! code. A rule's module documentation (its `//!` lines) is its user documentation,
 //! with the headings What it does / Why is this bad? / Example / Use instead / References.
+//!
+//! What a rule is and what it returns ([`Rule`], [`Finding`], [`Context`], [`Options`])
+//! lives in `rule.rs`, which every rule file imports; this file only lists the rules
+//! and runs them, so no rule imports the registry that names it.
 
-use std::path::PathBuf;
-
-use serde::Serialize;
-
-use crate::config::{Config, Span};
-use crate::model::Model;
-
+pub mod rule;
 pub mod support;
 pub mod suppress;
 
@@ -46,159 +44,10 @@ mod mtls304_client_certificate_expiring;
 mod mtls305_pkcs12_incomplete;
 mod mtls306_pkcs12_keychain_incompatible;
 
-pub use support::{CertFiles, Options};
-
-/// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Hash)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Warning,
-    Error,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
-
-/// Where a finding points: a place in a configuration file, or a whole file (a
-/// certificate, a CA bundle) that has no span in the configuration.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Location {
-    Span(Span),
-    File(PathBuf),
-}
-
-/// A secondary location with its own label.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Related {
-    pub location: Location,
-    pub message: String,
-}
-
-/// One problem found by a rule. Rules never print; reporters render findings.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
-    pub code: &'static str,
-    pub severity: Severity,
-    pub message: String,
-    pub location: Location,
-    /// The label on the primary location.
-    pub label: Option<String>,
-    /// What to change.
-    pub help: Option<String>,
-    pub related: Vec<Related>,
-}
-
-impl Finding {
-    pub fn new(rule: &RuleInfo, location: Location, message: impl Into<String>) -> Finding {
-        Finding {
-            code: rule.code,
-            severity: rule.severity,
-            message: message.into(),
-            location,
-            label: None,
-            help: None,
-            related: Vec::new(),
-        }
-    }
-
-    pub fn help(mut self, help: impl Into<String>) -> Finding {
-        self.help = Some(help.into());
-        self
-    }
-
-    pub fn label(mut self, label: impl Into<String>) -> Finding {
-        self.label = Some(label.into());
-        self
-    }
-
-    pub fn related(mut self, location: Location, message: impl Into<String>) -> Finding {
-        self.related.push(Related {
-            location,
-            message: message.into(),
-        });
-        self
-    }
-}
-
-/// What every rule is: code, name, default severity and documentation.
-#[derive(Debug, Clone, Copy)]
-pub struct RuleInfo {
-    /// `MTLS` and three digits.
-    pub code: &'static str,
-    /// kebab-case name of the bad pattern.
-    pub name: &'static str,
-    pub severity: Severity,
-    /// The rule file's source; its `//!` lines are the documentation.
-    pub source: &'static str,
-}
-
-impl RuleInfo {
-    /// The rule's documentation, in Markdown.
-    pub fn doc(&self) -> String {
-        let mut out = String::new();
-        for line in self.source.lines() {
-            let Some(rest) = line.strip_prefix("//!") else {
-                if out.is_empty() {
-                    continue;
-                }
-                break;
-            };
-            out.push_str(rest.strip_prefix(' ').unwrap_or(rest));
-            out.push('\n');
-        }
-        out
-    }
-
-    /// The first sentence under "What it does".
-    pub fn summary(&self) -> String {
-        let doc = self.doc();
-        doc.split("## What it does")
-            .nth(1)
-            .unwrap_or("")
-            .trim()
-            .split("\n\n")
-            .next()
-            .unwrap_or("")
-            .replace('\n', " ")
-    }
-}
-
-/// Everything a rule may look at.
-pub struct Context<'a> {
-    pub config: &'a Config,
-    pub model: &'a Model<'a>,
-    pub files: &'a CertFiles,
-    pub options: &'a Options,
-    /// Client certificates given with `--client-cert` (rules MTLS3xx).
-    pub client_certs: &'a [crate::verify::ClientCert],
-}
-
-/// Declares a rule's static [`RuleInfo`] from its file.
-#[macro_export]
-macro_rules! rule_info {
-    ($code:literal, $name:literal, $severity:ident, $file:literal) => {
-        static INFO: $crate::rules::RuleInfo = $crate::rules::RuleInfo {
-            code: $code,
-            name: $name,
-            severity: $crate::rules::Severity::$severity,
-            source: include_str!($file),
-        };
-    };
-}
-
-/// A lint rule.
-pub trait Rule: Sync {
-    fn info(&self) -> &'static RuleInfo;
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>);
-}
+pub use crate::model::trust::CertFiles;
+pub use rule::{
+    Context, Finding, Location, NEWEST_NGINX, Options, Related, Rule, RuleInfo, Severity,
+};
 
 /// Every rule, in code order.
 pub fn registry() -> Vec<&'static dyn Rule> {

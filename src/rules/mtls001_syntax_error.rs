@@ -25,7 +25,7 @@
 //! ## References
 //! - <https://nginx.org/en/docs/beginners_guide.html#conf_structure>
 
-use super::{Context, Finding, Location, Rule, RuleInfo, Severity};
+use super::rule::{Context, Finding, Location, Rule, RuleInfo, Severity};
 
 pub struct SyntaxError;
 

@@ -24,7 +24,7 @@
 //! ## References
 //! - <https://nginx.org/en/docs/ngx_core_module.html#include>
 
-use super::{Context, Finding, Location, Rule, RuleInfo, Severity};
+use super::rule::{Context, Finding, Location, Rule, RuleInfo, Severity};
 use crate::config::LoadErrorKind;
 
 pub struct IncludeCycle;

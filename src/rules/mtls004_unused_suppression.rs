@@ -26,7 +26,7 @@
 //! ## References
 //! - README, "Suppressing findings"
 
-use super::{Context, Finding, Rule, RuleInfo};
+use super::rule::{Context, Finding, Rule, RuleInfo};
 
 pub struct Rule004;
 

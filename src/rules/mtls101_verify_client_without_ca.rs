@@ -36,7 +36,7 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl_verify_client>
 //! - <https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl_client_certificate>
 
-use super::{Context, Finding, Location, Rule, RuleInfo};
+use super::rule::{Context, Finding, Location, Rule, RuleInfo};
 use crate::model::VerifyMode;
 
 pub struct Rule101;

@@ -28,7 +28,7 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl_client_certificate>
 //! - <https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl_crl>
 
-use super::{Context, Finding, Location, Rule, RuleInfo};
+use super::rule::{Context, Finding, Location, Rule, RuleInfo};
 use crate::certs::load::LoadError;
 use crate::model::Setting;
 

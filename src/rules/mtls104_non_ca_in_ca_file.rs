@@ -24,7 +24,7 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl_client_certificate>
 //! - RFC 5280 section 4.2.1.9 (basicConstraints), 4.2.1.3 (keyUsage)
 
-use super::{Context, Finding, Location, Rule, RuleInfo};
+use super::rule::{Context, Finding, Location, Rule, RuleInfo};
 use crate::certs::info::ku;
 
 pub struct Rule104;

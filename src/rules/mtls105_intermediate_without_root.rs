@@ -25,8 +25,8 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl_client_certificate>
 //! - docs/nginx-behaviour.md, fact 5 (partial chains)
 
+use super::rule::{Context, Finding, Location, Rule, RuleInfo};
 use super::support::chain_to_root;
-use super::{Context, Finding, Location, Rule, RuleInfo};
 
 pub struct Rule105;
 

@@ -29,8 +29,8 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl_verify_depth>
 //! - docs/nginx-behaviour.md, fact 3 (how depth is counted, measured)
 
+use super::rule::{Context, Finding, Location, Rule, RuleInfo};
 use super::support::chain_to_root;
-use super::{Context, Finding, Location, Rule, RuleInfo};
 
 pub struct Rule106;
 

@@ -24,8 +24,8 @@
 //! ## References
 //! - <https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl_crl>
 
+use super::rule::{Context, Finding, Location, Rule, RuleInfo, Severity};
 use super::support::{date, days_from};
-use super::{Context, Finding, Location, Rule, RuleInfo, Severity};
 
 pub struct Rule107;
 

@@ -26,8 +26,8 @@
 //! ## References
 //! - <https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl_crl>
 
+use super::rule::{Context, Finding, Location, Rule, RuleInfo};
 use super::support::crl_signed_by;
-use super::{Context, Finding, Location, Rule, RuleInfo};
 
 pub struct Rule108;
 
@@ -73,7 +73,7 @@ impl Rule for Rule108 {
                     .label(if same_name { "CRL with a bad signature" } else { "CRL of an unknown CA" })
                     .help("put the CRLs of the CAs in ssl_client_certificate/ssl_trusted_certificate (and of the intermediates clients send) into this file");
                 if !same_name {
-                    f.severity = super::Severity::Warning;
+                    f.severity = super::rule::Severity::Warning;
                 }
                 out.push(f);
             }

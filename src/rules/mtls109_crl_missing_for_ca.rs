@@ -27,8 +27,8 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl_crl>
 //! - docs/nginx-behaviour.md (CRLs: a CRL for every CA, root included)
 
+use super::rule::{Context, Finding, Location, Rule, RuleInfo};
 use super::support::crl_for;
-use super::{Context, Finding, Location, Rule, RuleInfo};
 
 pub struct Rule109;
 

@@ -29,7 +29,7 @@
 //! ## References
 //! - <https://nginx.org/en/docs/http/ngx_http_ssl_module.html#var_ssl_client_verify>
 
-use super::{Context, Finding, Location, Rule, RuleInfo};
+use super::rule::{Context, Finding, Location, Rule, RuleInfo};
 use crate::config::Directive;
 use crate::model::{Protocol, VerifyMode};
 

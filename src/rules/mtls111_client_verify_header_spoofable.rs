@@ -36,7 +36,7 @@
 //! ## References
 //! - <https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_set_header>
 
-use super::{Context, Finding, Location, Rule, RuleInfo};
+use super::rule::{Context, Finding, Location, Rule, RuleInfo};
 use crate::config::{Config, Directive};
 use crate::model::Protocol;
 

@@ -34,7 +34,7 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_core_module.html#listen>
 //! - <https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl_verify_client>
 
-use super::{Context, Finding, Location, Rule, RuleInfo, Severity};
+use super::rule::{Context, Finding, Location, Rule, RuleInfo, Severity};
 use crate::model::Protocol;
 
 pub struct Rule112;

@@ -24,7 +24,7 @@
 //! ## References
 //! - <https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl_verify_client>
 
-use super::{Context, Finding, Location, Rule, RuleInfo, Severity};
+use super::rule::{Context, Finding, Location, Rule, RuleInfo, Severity};
 
 pub struct Rule113;
 

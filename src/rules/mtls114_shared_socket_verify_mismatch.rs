@@ -31,7 +31,7 @@
 //! - <https://nginx.org/en/docs/http/server_names.html>
 //! - docs/nginx-behaviour.md, section 5 (measured SNI / Host matrix)
 
-use super::{Context, Finding, Location, Rule, RuleInfo};
+use super::rule::{Context, Finding, Location, Rule, RuleInfo};
 use crate::model::VerifyMode;
 
 pub struct Rule114;

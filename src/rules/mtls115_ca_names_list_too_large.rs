@@ -28,7 +28,7 @@
 
 use x509_parser::prelude::FromDer;
 
-use super::{Context, Finding, Location, Rule, RuleInfo, Severity};
+use super::rule::{Context, Finding, Location, Rule, RuleInfo, Severity};
 
 pub struct Rule115;
 

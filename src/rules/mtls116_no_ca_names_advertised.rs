@@ -26,7 +26,7 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl_trusted_certificate>
 //! - docs/nginx-behaviour.md, section 6 (CA names, measured)
 
-use super::{Context, Finding, Location, Rule, RuleInfo};
+use super::rule::{Context, Finding, Location, Rule, RuleInfo};
 
 pub struct Rule116;
 

@@ -26,7 +26,7 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_ssl_module.html#var_ssl_client_verify>
 
 use super::mtls110_optional_verify_not_enforced::uses_var;
-use super::{Context, Finding, Location, Rule, RuleInfo};
+use super::rule::{Context, Finding, Location, Rule, RuleInfo};
 use crate::model::Protocol;
 
 pub struct Rule118;

@@ -25,7 +25,7 @@
 //! ## References
 //! - <https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl_client_certificate>
 
-use super::{Context, Finding, Location, Rule, RuleInfo};
+use super::rule::{Context, Finding, Location, Rule, RuleInfo};
 
 pub struct Rule201;
 
@@ -66,7 +66,7 @@ impl Rule for Rule201 {
                             "CA {} ({}) {when}: client certificates issued under it {} {effect}",
                             c.info.subject,
                             c.location(),
-                            if severity == super::Severity::Error { "are rejected with" } else { "will then be rejected with" }
+                            if severity == super::rule::Severity::Error { "are rejected with" } else { "will then be rejected with" }
                         ),
                     )
                     .label("CA file")

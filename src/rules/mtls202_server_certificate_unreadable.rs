@@ -32,7 +32,7 @@
 //! ## References
 //! - <https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl_certificate>
 
-use super::{Context, Finding, Location, Rule, RuleInfo};
+use super::rule::{Context, Finding, Location, Rule, RuleInfo};
 use crate::certs::pem;
 
 pub struct Rule202;

@@ -26,7 +26,7 @@
 //! ## References
 //! - <https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl_certificate_key>
 
-use super::{Context, Finding, Location, Rule, RuleInfo};
+use super::rule::{Context, Finding, Location, Rule, RuleInfo};
 use crate::certs::keys::{KeyMatch, key_matches, load_private_key};
 
 pub struct Rule203;

@@ -26,8 +26,8 @@
 //! ## References
 //! - <https://nginx.org/en/docs/http/configuring_https_servers.html#chains>
 
+use super::rule::{Context, Finding, Location, Rule, RuleInfo, Severity};
 use super::support::issued_by;
-use super::{Context, Finding, Location, Rule, RuleInfo, Severity};
 
 pub struct Rule204;
 

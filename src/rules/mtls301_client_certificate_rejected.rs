@@ -30,7 +30,7 @@
 //! - docs/nginx-behaviour.md, facts 1 to 8 (what nginx does, measured)
 //! - docs/verify.md (the `verify` subcommand, which explains one certificate in full)
 
-use super::{Context, Finding, Location, Rule, RuleInfo};
+use super::rule::{Context, Finding, Location, Rule, RuleInfo};
 use crate::model::VerifyMode;
 use crate::verify::predict::{Verified, tolerated_by_optional_no_ca, verify_with_server};
 

@@ -28,7 +28,7 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl_verify_client>
 //! - docs/nginx-behaviour.md, fact 4 and §2 (what optional_no_ca tolerates)
 
-use super::{Context, Finding, Location, Rule, RuleInfo};
+use super::rule::{Context, Finding, Location, Rule, RuleInfo};
 use crate::model::VerifyMode;
 use crate::verify::predict::{Verified, tolerated_by_optional_no_ca, verify_with_server};
 

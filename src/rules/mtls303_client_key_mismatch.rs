@@ -26,7 +26,7 @@
 //! - <https://curl.se/docs/manpage.html#--key>
 //! - <https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl_verify_client>
 
-use super::{Context, Finding, Location, Rule, RuleInfo};
+use super::rule::{Context, Finding, Location, Rule, RuleInfo};
 use crate::certs::keys::KeyMatch;
 
 pub struct Rule303;

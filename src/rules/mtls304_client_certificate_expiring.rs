@@ -25,7 +25,7 @@
 //! - docs/nginx-behaviour.md, facts 2 and 4 (expiry beats every other error, measured)
 //! - <https://nginx.org/en/docs/http/ngx_http_ssl_module.html#var_ssl_client_v_remain>
 
-use super::{Context, Finding, Location, Rule, RuleInfo};
+use super::rule::{Context, Finding, Location, Rule, RuleInfo};
 
 pub struct Rule304;
 

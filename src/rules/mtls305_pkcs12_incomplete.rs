@@ -26,7 +26,7 @@
 //! - <https://docs.openssl.org/3.0/man1/openssl-pkcs12/>
 //! - docs/nginx-behaviour.md, fact 6 (where intermediates may come from)
 
-use super::{Context, Finding, Location, Rule, RuleInfo};
+use super::rule::{Context, Finding, Location, Rule, RuleInfo};
 use crate::verify::client::CertFormat;
 
 pub struct Rule305;

@@ -28,7 +28,7 @@
 //! ## References
 //! - <https://docs.openssl.org/3.0/man1/openssl-pkcs12/> (`-legacy`, `-certpbe`, `-keypbe`)
 
-use super::{Context, Finding, Location, Rule, RuleInfo, Severity};
+use super::rule::{Context, Finding, Location, Rule, RuleInfo, Severity};
 use crate::verify::client::P12Crypto;
 
 pub struct Rule306;

@@ -1,7 +1,8 @@
 //! Inline suppressions: `# nginx-mtls-lint: ignore MTLS104[, MTLS105] [-- reason]`, on
 //! the finding's line or alone on the line before it.
 
-use super::{Finding, Location, mtls004_unused_suppression};
+use super::mtls004_unused_suppression;
+use super::rule::{Finding, Location};
 use crate::config::{Config, Span};
 
 const MARKER: &str = "nginx-mtls-lint:";

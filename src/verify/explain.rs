@@ -9,7 +9,7 @@ use crate::certs::verify::{
     ChainSource, TrustStore, VerifyErrorCode as E, VerifyParams, VerifyResult, verify_client,
 };
 use crate::model::{Model, Server};
-use crate::rules::support::date;
+use crate::util::time::date;
 
 pub struct Input<'a> {
     pub model: &'a Model<'a>,

@@ -12,8 +12,8 @@ use crate::certs::verify::{
     ChainSource, TrustStore, VerifyErrorCode, VerifyParams, VerifyResult, verify_client,
 };
 use crate::config::{Config, Directive};
+use crate::model::trust::CertFiles;
 use crate::model::{Model, Protocol, Server, VerifyMode, socket_of};
-use crate::rules::CertFiles;
 
 use super::explain;
 
@@ -737,7 +737,7 @@ pub fn first_fix(
     model: &Model<'_>,
     files: &CertFiles,
     server: &Server<'_>,
-    client: &super::ClientCert,
+    client: &super::client::ClientCert,
     time: i64,
 ) -> Option<String> {
     let v = verify_with_server(model, files, server, &client.chain, time).ok()?;

@@ -10,6 +10,8 @@ use std::path::PathBuf;
 
 use crate::config::{Config, Directive, Span, Visit};
 
+pub mod trust;
+
 /// Which nginx module reads the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Protocol {

@@ -1,5 +1,5 @@
-//! Reporters: the JSON document (schema in docs/logs-json.md), the human table, and
-//! Prometheus text exposition. A reporter never decides: it renders [`Stats`].
+//! The `logs` reporters: the JSON document (schema in docs/logs-json.md), the human
+//! table, and Prometheus text exposition. A reporter never decides: it renders [`Stats`].
 
 use std::fmt::Write as _;
 
@@ -680,7 +680,7 @@ pub fn human(st: &Stats, ctx: &Ctx) -> String {
         }
     }
     // Values come from log lines: no control character reaches the terminal.
-    crate::report::printable(&o).into_owned()
+    super::printable(&o).into_owned()
 }
 
 fn obj_inline(v: &Value) -> String {
@@ -835,4 +835,49 @@ pub fn prometheus(st: &Stats, ctx: &Ctx) -> String {
     let _ = writeln!(o, "# TYPE nginx_mtls_report_timestamp_seconds gauge");
     let _ = writeln!(o, "nginx_mtls_report_timestamp_seconds {}", ctx.at);
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::logs::aggregate::{Counter, FileInfo};
+    use crate::logs::format::LogFormat;
+
+    /// A log line's bytes never reach the terminal as control characters.
+    #[test]
+    fn human_report_escapes_control_characters() {
+        let fmt = LogFormat::combined();
+        let mut stats = Stats::new(10, 60);
+        stats.files.push(FileInfo::default());
+        let mut c = Counter::new(stats, Some(&fmt), 0);
+        c.access_line(b"\x1b]0;pwned\x07\x1b[2J not a log line \xc2\x9b31m", 1);
+        let st = c.finish();
+        let ctx = Ctx {
+            at: 0,
+            hints: Vec::new(),
+            top: 5,
+        };
+        let out = human(&st, &ctx);
+        assert!(
+            out.contains("\\x1b]0;pwned\\x07\\x1b[2J not a log line \\u{9b}31m"),
+            "{out}"
+        );
+        assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+    }
+
+    #[test]
+    fn every_named_rule_exists() {
+        let codes: Vec<&str> = crate::rules::registry()
+            .iter()
+            .map(|r| r.info().code)
+            .collect();
+        for r in reasons::TABLE
+            .iter()
+            .chain(std::iter::once(&reasons::NO_CERT))
+        {
+            for c in r.rules {
+                assert!(codes.contains(c), "{} names unknown rule {c}", r.key);
+            }
+        }
+    }
 }

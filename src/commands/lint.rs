@@ -1,0 +1,141 @@
+//! `nginx-mtls-lint [lint] PATH`: settings, loading, the model, the certificate files,
+//! the rules, suppressions, one reporter, and the exit code.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use crate::cli::{Colour, FailOn as FailOnArg, Format, LintArgs};
+use crate::error::{Error, exit};
+use crate::model::Model;
+use crate::model::trust::CertFiles;
+use crate::report::{Summary, github, human, json, sarif};
+use crate::rules::{self, Context, Options};
+use crate::settings::{FailOn, Overrides, Settings};
+use crate::verify::{ClientCert, PasswordSource, load_client_cert};
+
+pub fn run(args: &LintArgs) -> Result<u8, Error> {
+    let settings = Settings::resolve(&overrides(args))?;
+    let mut input = args.input.clone();
+    input.prefix = settings.prefix.clone();
+    let config = super::io::load_input(&input, false)?;
+    let model = Model::build(&config);
+    let files = CertFiles::read(&model);
+    let mut options = Options {
+        warn_days: settings.warn_days.clone(),
+        ..Options::default()
+    };
+    if let Some(at) = args.at {
+        options.now = at;
+    }
+    if let Some(v) = settings.nginx_version {
+        options.nginx_version = v;
+    }
+    let client_certs = load_clients(args)?;
+    let findings = rules::check(&Context {
+        config: &config,
+        model: &model,
+        files: &files,
+        options: &options,
+        client_certs: &client_certs,
+    });
+    let findings = settings.apply(&config, findings);
+    let summary = Summary::new(&model, &files, &findings);
+    if args.verbose {
+        eprintln!(
+            "settings: {}",
+            settings
+                .file
+                .as_ref()
+                .map_or("none".to_string(), |f| f.display().to_string())
+        );
+        for (_, f) in config.sources.iter() {
+            eprintln!("read {}", f.path.display());
+        }
+        eprintln!("read {} certificate, key and CRL files", files.len());
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match args.format {
+        Format::Human => {
+            let text = human::render(&config, &findings, use_colour(args.color), None);
+            out.write_all(text.as_bytes())?;
+            if !args.quiet {
+                writeln!(out, "{summary}")?;
+            }
+        }
+        Format::Json => {
+            let doc = json::render(&config, &findings, &summary);
+            serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::other)?;
+            writeln!(out)?;
+        }
+        Format::Sarif => {
+            let doc = sarif::render(&config, &findings);
+            serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::other)?;
+            writeln!(out)?;
+        }
+        Format::Github => {
+            out.write_all(github::render(&config, &findings).as_bytes())?;
+        }
+    }
+    out.flush()?;
+    let failing = match settings.fail_on {
+        FailOn::Error => summary.errors,
+        FailOn::Warning => summary.errors + summary.warnings,
+        FailOn::Info => summary.errors + summary.warnings + summary.infos,
+        FailOn::Never => 0,
+    };
+    Ok(if failing > 0 {
+        exit::FINDINGS
+    } else {
+        exit::CLEAN
+    })
+}
+
+/// The command line's part of the settings.
+fn overrides(args: &LintArgs) -> Overrides {
+    Overrides {
+        path: args.input.path.clone(),
+        prefix: args.input.prefix.clone(),
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        severities: args.severities.clone(),
+        fail_on: args.fail_on.map(|f| match f {
+            FailOnArg::Error => FailOn::Error,
+            FailOnArg::Warning => FailOn::Warning,
+            FailOnArg::Info => FailOn::Info,
+            FailOnArg::Never => FailOn::Never,
+        }),
+        warn_days: args.warn_days.clone(),
+        nginx_version: args.nginx_version,
+        config_file: args.config_file.clone(),
+        no_config_file: args.no_config_file,
+    }
+}
+
+/// Whether to colour human output: `auto` colours only on a terminal, and never when
+/// `NO_COLOR` is set (to anything but the empty string).
+fn use_colour(choice: Colour) -> bool {
+    match choice {
+        Colour::Always => true,
+        Colour::Never => false,
+        Colour::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
+/// Reads the `--client-cert` files (keys paired by position).
+fn load_clients(args: &LintArgs) -> Result<Vec<ClientCert>, Error> {
+    let password = match &args.password_env {
+        Some(v) => PasswordSource::Env(v.clone()),
+        None => PasswordSource::Prompt,
+    };
+    args.client_cert
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            load_client_cert(p, args.client_key.get(i).map(PathBuf::as_path), &password)
+                .map_err(|e| super::verify::input_error(p, &e))
+        })
+        .collect()
+}

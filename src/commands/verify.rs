@@ -1,0 +1,104 @@
+//! `nginx-mtls-lint verify`: the configuration, the client certificate, the request;
+//! the prediction per server; one reporter.
+
+use std::io::Write;
+
+use crate::cli::{InputArgs, VerifyArgs, VerifyFormat};
+use crate::error::{Error, exit};
+use crate::model::Model;
+use crate::model::trust::CertFiles;
+use crate::report::{self, printable};
+use crate::util::time::{now, rfc3339};
+use crate::verify::client::{CertFormat, ClientError};
+use crate::verify::{
+    Document, PasswordSource, Request, SCHEMA_VERSION, client_report, load_client_cert, predict,
+};
+
+/// `nginx-mtls-lint verify`.
+pub fn run(args: &VerifyArgs) -> Result<u8, Error> {
+    let input = InputArgs {
+        path: Some(args.config.clone()),
+        prefix: args.prefix.clone(),
+    };
+    let config = super::io::load_input(&input, false)?;
+    let model = Model::build(&config);
+    let files = CertFiles::read(&model);
+    let time = args.at.unwrap_or_else(now);
+    let password = match &args.password_env {
+        Some(v) => PasswordSource::Env(v.clone()),
+        None => PasswordSource::Prompt,
+    };
+    let client = match &args.cert {
+        Some(p) => Some(
+            load_client_cert(p, args.key.as_deref(), &password).map_err(|e| input_error(p, &e))?,
+        ),
+        None => None,
+    };
+    let request = Request {
+        listen: args.listen.clone(),
+        sni: args.sni.clone(),
+        host: args.host.clone(),
+        pkcs12: client
+            .as_ref()
+            .is_some_and(|c| c.format == CertFormat::Pkcs12),
+    };
+    let results = predict(
+        &model,
+        &files,
+        client.as_ref().map(|c| &c.chain),
+        &request,
+        time,
+    )
+    .map_err(|e| Error::Input {
+        path: args.config.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let report = client_report(client.as_ref());
+    let accepted = report.problems.is_empty() && results.iter().all(|r| !r.rejected);
+    let doc = Document {
+        schema_version: SCHEMA_VERSION,
+        at: rfc3339(time),
+        client: report,
+        results,
+        accepted,
+    };
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        // Subjects and names come from the certificate: no control character is sent.
+        VerifyFormat::Human => out.write_all(printable(&report::verify::human(&doc)).as_bytes())?,
+        VerifyFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::other)?;
+            writeln!(out)?;
+        }
+    }
+    Ok(if accepted {
+        exit::CLEAN
+    } else {
+        exit::FINDINGS
+    })
+}
+
+/// An input error for a client file, without repeating its path.
+pub(crate) fn input_error(path: &std::path::Path, e: &ClientError) -> Error {
+    let shown = path.display().to_string();
+    let text = e.to_string();
+    // `path:line: problem` (a corrupt PEM block): the line goes with the path.
+    if let Some(rest) = text.strip_prefix(&format!("{shown}:"))
+        && let Some((line, problem)) = rest.split_once(": ")
+        && !line.is_empty()
+        && line.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Error::Input {
+            path: format!("{shown}:{line}"),
+            message: problem.to_owned(),
+        };
+    }
+    let message = text
+        .strip_prefix(&format!("{shown}: "))
+        .map(str::to_owned)
+        .unwrap_or(text);
+    Error::Input {
+        path: shown,
+        message,
+    }
+}

@@ -1,0 +1,102 @@
+//! The `verify` reporter: the human text of a [`Document`] (its JSON is the document
+//! itself, serialised).
+
+use crate::verify::Document;
+
+/// The human report of `verify`.
+pub fn human(doc: &Document) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let c = &doc.client;
+    match &c.file {
+        Some(f) => {
+            let _ = writeln!(
+                s,
+                "client certificate {f}: {} (issuer {}), valid {} to {}{}{}",
+                c.subject.as_deref().unwrap_or(""),
+                c.issuer.as_deref().unwrap_or(""),
+                c.not_before.as_deref().unwrap_or(""),
+                c.not_after.as_deref().unwrap_or(""),
+                if c.intermediates.is_empty() {
+                    String::new()
+                } else {
+                    format!(", sends {}", c.intermediates.join(" + "))
+                },
+                match c.key.as_deref() {
+                    Some(k) => format!("; private key: {k}"),
+                    None => String::new(),
+                }
+            );
+        }
+        None => s.push_str("client certificate: none (the client sends no certificate)\n"),
+    }
+    for p in &c.problems {
+        let _ = writeln!(s, "  problem: {p}");
+    }
+    for f in &c.fixes {
+        let _ = writeln!(s, "  fix: {f}");
+    }
+    let _ = writeln!(s, "verified at {}", doc.at);
+    for r in &doc.results {
+        s.push('\n');
+        let _ = writeln!(
+            s,
+            "{} server {} ({}:{}), ssl_verify_client {}{}",
+            r.listen,
+            if r.server_name.is_empty() {
+                "\"\""
+            } else {
+                &r.server_name
+            },
+            r.file,
+            r.line,
+            r.ssl_verify_client,
+            match (&r.sni, &r.host) {
+                (None, None) => " [no SNI]".to_string(),
+                (sni, host) => format!(
+                    " [SNI {}, Host {}]",
+                    sni.as_deref().unwrap_or("none"),
+                    host.as_deref().unwrap_or("none")
+                ),
+            }
+        );
+        let verdict = if r.rejected { "REJECTED" } else { "ACCEPTED" };
+        let _ = writeln!(
+            s,
+            "  {verdict}: the client sees HTTP {}{}",
+            r.status,
+            r.nginx_status
+                .map(|n| format!(" (nginx status {n})"))
+                .unwrap_or_default()
+        );
+        let _ = writeln!(s, "  $ssl_client_verify = {}", r.ssl_client_verify);
+        if let Some(l) = &r.error_log {
+            let _ = writeln!(s, "  error.log [info]: {l}");
+        }
+        if r.handshake_server.server_name != r.server_name || r.handshake_server.line != r.line {
+            let _ = writeln!(
+                s,
+                "  handshake settings from server {} ({}:{}), ssl_verify_client {}",
+                r.handshake_server.server_name,
+                r.handshake_server.file,
+                r.handshake_server.line,
+                r.handshake_server.ssl_verify_client
+            );
+        }
+        for f in &r.findings {
+            let _ = writeln!(s, "  - {f}");
+        }
+        for f in &r.fixes {
+            let _ = writeln!(s, "  fix: {f}");
+        }
+    }
+    let rejected = doc.results.iter().filter(|r| r.rejected).count();
+    let _ = writeln!(
+        s,
+        "\n{} of {} server{} would reject this client",
+        rejected,
+        doc.results.len(),
+        if doc.results.len() == 1 { "" } else { "s" }
+    );
+    s
+}
