@@ -169,6 +169,7 @@ fn lint(dir: &Path, conf: &Path) -> (String, Vec<&'static str>) {
     for f in &mut findings {
         f.message = f.message.replace(&d, "[DIR]");
         f.help = f.help.as_ref().map(|h| h.replace(&d, "[DIR]"));
+        f.nginx_refuses = f.nginx_refuses.as_ref().map(|m| m.replace(&d, "[DIR]"));
     }
     let text = human::render(&config, &findings, false, Some(100));
     let text = text.replace(&d, "[DIR]");

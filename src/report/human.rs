@@ -174,21 +174,34 @@ fn severity(s: Severity) -> miette::Severity {
     }
 }
 
+/// The finding's headline: its message, saying `nginx -t fails:` with nginx's words
+/// when nginx refuses the configuration.
+fn headline(f: &Finding) -> String {
+    match &f.nginx_refuses {
+        Some(m) if f.message.starts_with(m.as_str()) => format!("nginx -t fails: {}", f.message),
+        Some(m) if !f.message.contains("nginx -t fails") => {
+            format!("{}; nginx -t fails: {m}", f.message)
+        }
+        _ => f.message.clone(),
+    }
+}
+
 fn rendered(config: &Config, f: &Finding) -> Rendered {
+    let headline = headline(f);
     let (source, labels, message) = match &f.location {
         Location::Span(s) => match snippet(config, *s) {
             Some((source, at)) => (
                 Some(source),
                 vec![LabeledSpan::new_primary_with_span(f.label.clone(), at)],
-                f.message.clone(),
+                headline,
             ),
             None => (
                 None,
                 Vec::new(),
-                format!("{} ({})", f.message, config.sources.location(*s)),
+                format!("{headline} ({})", config.sources.location(*s)),
             ),
         },
-        Location::File(p) => (None, Vec::new(), format!("{} ({})", f.message, p.display())),
+        Location::File(p) => (None, Vec::new(), format!("{headline} ({})", p.display())),
     };
     let related = f
         .related

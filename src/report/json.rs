@@ -34,6 +34,11 @@ pub struct JsonFinding {
     pub location: JsonLocation,
     pub help: Option<String>,
     pub related: Vec<JsonRelated>,
+    /// `fails` when nginx refuses the configuration because of this finding, `passes`
+    /// when nginx starts (the finding is about what clients get).
+    pub nginx_test: &'static str,
+    /// What nginx prints after `[emerg]` (without `in FILE:LINE`), when it refuses.
+    pub nginx_message: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -85,6 +90,12 @@ pub fn render(config: &Config, findings: &[Finding], summary: &Summary) -> Docum
                         message: r.message.clone(),
                     })
                     .collect(),
+                nginx_test: if f.nginx_refuses.is_some() {
+                    "fails"
+                } else {
+                    "passes"
+                },
+                nginx_message: f.nginx_refuses.clone(),
             })
             .collect(),
         summary: summary.clone(),

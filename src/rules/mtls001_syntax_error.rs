@@ -45,6 +45,7 @@ impl Rule for SyntaxError {
         for e in cx.config.syntax_errors() {
             out.push(
                 Finding::new(&INFO, Location::Span(e.span), e.message.clone())
+                    .refused(e.message.clone())
                     .label("here")
                     .help("nginx -t fails on this; fix the syntax so nginx can load the file"),
             );

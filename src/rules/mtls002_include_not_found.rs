@@ -49,6 +49,7 @@ impl Rule for IncludeNotFound {
             };
             out.push(
                 Finding::new(&INFO, location, e.message.clone())
+                    .refused(e.message.clone())
                     .label("this include")
                     .help(format!(
                         "relative include paths are resolved against the configuration prefix \"{}\" (set it with --prefix)",

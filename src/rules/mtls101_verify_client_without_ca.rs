@@ -77,6 +77,11 @@ impl Rule for Rule101 {
                     mode.as_str()
                 ),
             )
+            .refused(if trusted_ok {
+                "no ssl_client_certificate or ssl_trusted_certificate for ssl_verify_client"
+            } else {
+                "no ssl_client_certificate for ssl_verify_client"
+            })
             .label("needs a CA file")
             .help("add `ssl_client_certificate /path/to/client-ca.pem;` (the CA that issued your client certificates) next to ssl_verify_client");
             if let Some(t) = s.ssl.trusted_certificate {

@@ -62,6 +62,7 @@ impl Rule for Rule202 {
                             Location::Span(l.span),
                             "no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive: nginx -t fails",
                         )
+                        .refused("no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive")
                         .label("TLS listener without a certificate")
                         .help("add ssl_certificate and ssl_certificate_key to this server (or at http level)"),
                     );
@@ -84,6 +85,11 @@ impl Rule for Rule202 {
                                 e.reason()
                             ),
                         )
+                        .refused(format!(
+                            "cannot load certificate \"{}\": {}",
+                            cx.model.path(setting).display(),
+                            e.reason()
+                        ))
                         .label("server certificate")
                         .help("point ssl_certificate at the PEM file with the server certificate first, then its intermediates"),
                     );
@@ -97,6 +103,10 @@ impl Rule for Rule202 {
                         Location::Span(c.span()),
                         format!("no \"ssl_certificate_key\" is defined for certificate \"{}\": nginx -t fails", c.value()),
                     )
+                    .refused(format!(
+                        "no \"ssl_certificate_key\" is defined for certificate \"{}\"",
+                        c.value()
+                    ))
                     .label("certificate without a key")
                     .help("add an ssl_certificate_key for each ssl_certificate, in the same order"),
                 );
@@ -130,6 +140,10 @@ impl Rule for Rule202 {
                             Location::Span(key.span()),
                             format!("cannot load certificate key \"{}\": {p}", path.display()),
                         )
+                        .refused(format!(
+                            "cannot load certificate key \"{}\": {p}",
+                            path.display()
+                        ))
                         .label("server key")
                         .help("point ssl_certificate_key at the PEM private key of the server certificate"),
                     );

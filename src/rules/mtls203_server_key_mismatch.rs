@@ -77,6 +77,10 @@ impl Rule for Rule203 {
                             bundle.path.display()
                         ),
                     )
+                    .refused(format!(
+                        "SSL_CTX_use_PrivateKey(\"{}\") failed (SSL: error:05800074:x509 certificate routines::key values mismatch)",
+                        cx.model.path(key).display()
+                    ))
                     .label("key of another certificate")
                     .related(Location::Span(cert.span()), "this certificate")
                     .help("use the key the certificate was issued for (compare `openssl x509 -noout -pubkey -in CERT` with `openssl pkey -pubout -in KEY`)"),

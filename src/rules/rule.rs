@@ -56,6 +56,11 @@ pub struct Finding {
     /// What to change.
     pub help: Option<String>,
     pub related: Vec<Related>,
+    /// `Some(message)` when nginx refuses the configuration because of this finding
+    /// (`nginx -t` fails; the message is what nginx prints after `[emerg]`, without
+    /// `in FILE:LINE`); `None` when nginx starts and the finding is about what clients
+    /// get.
+    pub nginx_refuses: Option<String>,
 }
 
 impl Finding {
@@ -68,6 +73,7 @@ impl Finding {
             label: None,
             help: None,
             related: Vec::new(),
+            nginx_refuses: None,
         }
     }
 
@@ -78,6 +84,12 @@ impl Finding {
 
     pub fn label(mut self, label: impl Into<String>) -> Finding {
         self.label = Some(label.into());
+        self
+    }
+
+    /// nginx refuses the configuration with this message (`nginx -t` fails).
+    pub fn refused(mut self, nginx_message: impl Into<String>) -> Finding {
+        self.nginx_refuses = Some(nginx_message.into());
         self
     }
 
