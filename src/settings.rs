@@ -8,6 +8,7 @@
 //! warn-days = [60, 30, 7]
 //! nginx-version = "1.26.2"
 //! prefix = "/etc/nginx"
+//! extra-directives = ["more_set_headers"]
 //! [severity]
 //! MTLS113 = "warning"
 //! [per-path-ignores]
@@ -62,6 +63,8 @@ struct FileSettings {
     nginx_version: Option<String>,
     prefix: Option<PathBuf>,
     #[serde(default)]
+    extra_directives: Vec<String>,
+    #[serde(default)]
     severity: BTreeMap<String, String>,
     #[serde(default)]
     per_path_ignores: BTreeMap<String, Vec<String>>,
@@ -81,6 +84,8 @@ pub struct Settings {
     pub warn_days: Vec<u32>,
     pub nginx_version: Option<(u32, u32, u32)>,
     pub prefix: Option<PathBuf>,
+    /// Directives of third-party modules, not checked (MTLS006).
+    pub extra_directives: Vec<String>,
 }
 
 fn bad(path: &Path, message: String) -> Error {
@@ -242,6 +247,7 @@ impl Settings {
                 .or(fs.warn_days)
                 .unwrap_or_else(|| vec![30, 15, 7]),
             nginx_version,
+            extra_directives: fs.extra_directives,
             prefix: args
                 .prefix
                 .clone()

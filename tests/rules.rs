@@ -6,6 +6,7 @@
 //! `--at` that time, so nothing rots. `valid` must give no finding of the rule; `invalid`
 //! at least one. The snapshot holds every finding, rendered without colour at 100 columns.
 
+mod common;
 #[path = "certs_pki.rs"]
 mod pki;
 
@@ -223,4 +224,120 @@ fn every_rule_on_its_fixtures() {
             "{code} has no fixture folder in tests/rules"
         );
     }
+}
+
+/// The failing findings of a fixture as the installed nginx version would have them:
+/// (line, nginx message).
+fn failing(conf: &Path, version: (u32, u32, u32)) -> Vec<(usize, String)> {
+    let config = load(&Input::File(conf.to_path_buf()), &LoadOptions::default());
+    let model = Model::build(&config);
+    let files = CertFiles::read(&model);
+    let options = Options {
+        now: AT,
+        nginx_version: version,
+        ..Options::default()
+    };
+    rules::check(&Context {
+        config: &config,
+        model: &model,
+        files: &files,
+        options: &options,
+        client_certs: &[],
+    })
+    .into_iter()
+    .filter_map(|f| {
+        let line = match f.location {
+            nginx_mtls_lint::rules::Location::Span(s) => config.sources.line_col(s).0,
+            nginx_mtls_lint::rules::Location::File(_) => 0,
+        };
+        f.nginx_refuses.map(|m| (line, m))
+    })
+    .collect()
+}
+
+/// Every fixture, valid and invalid, through real `nginx -t`: the tool says "nginx -t
+/// fails" exactly when nginx fails, and where nginx names a line, a failing finding
+/// stands on it with nginx's message.
+#[test]
+fn fixtures_get_nginx_t_verdict_of_real_nginx() {
+    if !common::have_tools(&["nginx"]) {
+        return;
+    }
+    let v = std::process::Command::new(common::nginx_bin())
+        .arg("-v")
+        .output()
+        .unwrap();
+    let v = String::from_utf8_lossy(&v.stderr).into_owned();
+    let version = nginx_mtls_lint::util::parse_version(v.split('/').nth(1).unwrap_or("").trim())
+        .expect("nginx -v");
+    let tmp = tempfile::tempdir().unwrap();
+    write_pki(tmp.path());
+    let mut dirs: Vec<_> = fs::read_dir("tests/rules")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    let mut bad = Vec::new();
+    for rule_dir in dirs {
+        let name = rule_dir.file_name().unwrap().to_string_lossy().into_owned();
+        for kind in ["valid", "invalid"] {
+            let conf = tmp.path().join(format!("{name}-{kind}.conf"));
+            fs::copy(rule_dir.join(format!("{kind}.conf")), &conf).unwrap();
+            // A fixture that loads a module needs it installed (libnginx-mod-*).
+            let text = fs::read_to_string(&conf).unwrap();
+            if let Some(module) = text
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("load_module "))
+                .map(|m| m.trim_end_matches(';'))
+                && !Path::new(module).exists()
+            {
+                assert!(
+                    std::env::var("REQUIRE_NGINX").as_deref() != Ok("1"),
+                    "REQUIRE_NGINX=1 but {module} is not installed"
+                );
+                eprintln!(
+                    "SKIP: {name}/{kind}: {module} is not installed (apt-get install libnginx-mod-http-headers-more-filter)"
+                );
+                continue;
+            }
+            let d = tmp.path().display();
+            let out = std::process::Command::new(common::nginx_bin())
+                .arg("-t")
+                .arg("-p")
+                .arg(tmp.path())
+                .arg("-c")
+                .arg(&conf)
+                .arg("-g")
+                .arg(format!("pid {d}/nginx.pid; error_log {d}/error.log;"))
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+            let emerg = stderr
+                .lines()
+                .find_map(|l| l.split("[emerg] ").nth(1))
+                .map(|l| l.split_once(": ").map_or(l, |(_, m)| m).to_string())
+                .unwrap_or_default();
+            let place = format!(" in {}:", conf.display());
+            let (message, line) = match emerg.rsplit_once(&place) {
+                Some((m, l)) => (m.to_string(), l.trim().parse::<usize>().ok()),
+                None => (emerg.clone(), None),
+            };
+            let tool = failing(&conf, version);
+            let nginx_ok = out.status.success();
+            if nginx_ok != tool.is_empty() {
+                bad.push(format!(
+                    "{name}/{kind}: nginx -t {} ({message}); the tool: {tool:?}",
+                    if nginx_ok { "passes" } else { "fails" }
+                ));
+            } else if let Some(l) = line
+                && !tool.iter().any(|(tl, m)| *tl == l && *m == message)
+            {
+                bad.push(format!(
+                    "{name}/{kind}: nginx -t fails at line {l} with {message:?}; the tool: {tool:?}"
+                ));
+            }
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
 }

@@ -22,6 +22,7 @@ pub fn run(args: &LintArgs) -> Result<u8, Error> {
     let files = CertFiles::read(&model);
     let mut options = Options {
         warn_days: settings.warn_days.clone(),
+        extra_directives: settings.extra_directives.clone(),
         ..Options::default()
     };
     if let Some(at) = args.at {

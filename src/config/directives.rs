@@ -30,8 +30,8 @@ use std::fmt;
 #[path = "directives_table.rs"]
 mod directives_table;
 
-pub use directives_table::{NEWEST, OLDEST, RELEASES};
 use directives_table::{DIRECTIVES, MODULES};
+pub use directives_table::{NEWEST, OLDEST, RELEASES};
 
 /// An nginx release, `Version(1, 22, 1)` for nginx/1.22.1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -473,9 +473,7 @@ impl Context {
             | Context::HttpIfInServer
             | Context::HttpIfInLocation
             | Context::HttpLimitExcept => ModuleKind::Http,
-            Context::Stream | Context::StreamServer | Context::StreamUpstream => {
-                ModuleKind::Stream
-            }
+            Context::Stream | Context::StreamServer | Context::StreamUpstream => ModuleKind::Stream,
             Context::Mail | Context::MailServer => ModuleKind::Mail,
             Context::Raw(_) => return None,
         })
@@ -486,11 +484,9 @@ impl Context {
         match self {
             Context::Main => "main",
             Context::Events => "events",
-            Context::Http | Context::Stream | Context::Mail => match self {
-                Context::Http => "http",
-                Context::Stream => "stream",
-                _ => "mail",
-            },
+            Context::Http => "http",
+            Context::Stream => "stream",
+            Context::Mail => "mail",
             Context::HttpServer | Context::StreamServer | Context::MailServer => "server",
             Context::HttpLocation => "location",
             Context::HttpUpstream | Context::StreamUpstream => "upstream",
@@ -762,7 +758,8 @@ fn check_slot(slot: Slot, d: &Directive, args: &[&str]) -> Result<(), Refusal> {
             Some(bad) => Err(Refusal::value(format!("invalid value \"{bad}\""))),
         },
         Slot::Num => {
-            let n = parse_number(first).ok_or_else(|| Refusal::directive(name, "invalid number"))?;
+            let n =
+                parse_number(first).ok_or_else(|| Refusal::directive(name, "invalid number"))?;
             match d.bounds {
                 Some((low, -1)) if n < low => Err(Refusal::value(format!(
                     "value must be equal to or greater than {low}"
@@ -865,9 +862,9 @@ fn check_ocsp_cache(a: &str) -> Result<(), Refusal> {
         return Ok(());
     }
     match shared_zone_size(a) {
-        Some(size) if size < 8 * PAGE_SIZE => Err(Refusal::value(format!(
-            "OCSP cache \"{a}\" is too small"
-        ))),
+        Some(size) if size < 8 * PAGE_SIZE => {
+            Err(Refusal::value(format!("OCSP cache \"{a}\" is too small")))
+        }
         Some(_) => Ok(()),
         None => Err(Refusal::value(format!("invalid OCSP cache \"{a}\""))),
     }
@@ -1017,7 +1014,11 @@ pub fn parse_size(s: &str) -> Option<i64> {
 pub fn parse_offset(s: &str) -> Option<i64> {
     parse_scaled(
         s,
-        &[(b'k', 1024), (b'm', 1024 * 1024), (b'g', 1024 * 1024 * 1024)],
+        &[
+            (b'k', 1024),
+            (b'm', 1024 * 1024),
+            (b'g', 1024 * 1024 * 1024),
+        ],
     )
 }
 
@@ -1183,11 +1184,23 @@ mod tests {
     #[test]
     fn unknown_and_suggestion() {
         assert_eq!(
-            msg(check("ssl_verfy_client", Context::HttpServer, &["on"], false, V1_22)),
+            msg(check(
+                "ssl_verfy_client",
+                Context::HttpServer,
+                &["on"],
+                false,
+                V1_22
+            )),
             "unknown directive \"ssl_verfy_client\""
         );
-        assert_eq!(suggest("ssl_verfy_client", V1_22), Some("ssl_verify_client"));
-        assert_eq!(suggest("ssl_client_certficate", NEWEST), Some("ssl_client_certificate"));
+        assert_eq!(
+            suggest("ssl_verfy_client", V1_22),
+            Some("ssl_verify_client")
+        );
+        assert_eq!(
+            suggest("ssl_client_certficate", NEWEST),
+            Some("ssl_client_certificate")
+        );
         assert_eq!(suggest("ssl_verify_client", NEWEST), None);
         assert_eq!(suggest("completely_unrelated_thing", NEWEST), None);
     }
@@ -1200,10 +1213,16 @@ mod tests {
             "invalid number of arguments in \"ssl_verify_client\" directive"
         );
         assert_eq!(
-            msg(check("ssl_verify_client", ctx, &["on", "off"], false, V1_22)),
+            msg(check(
+                "ssl_verify_client",
+                ctx,
+                &["on", "off"],
+                false,
+                V1_22
+            )),
             "invalid number of arguments in \"ssl_verify_client\" directive"
         );
-        // TAKE12
+        // TAKE1
         let d = resolve("ssl_stapling_file", ctx, NEWEST).unwrap();
         assert!(d.accepts_arg_count(1) && !d.accepts_arg_count(2));
         assert_eq!(d.arg_kind(), "NGX_CONF_TAKE1");
@@ -1231,7 +1250,13 @@ mod tests {
             Ok(())
         );
         assert_eq!(
-            msg(check("ssl_protocols", ctx, &["TLSv1.2", "TLSv1.4"], false, NEWEST)),
+            msg(check(
+                "ssl_protocols",
+                ctx,
+                &["TLSv1.2", "TLSv1.4"],
+                false,
+                NEWEST
+            )),
             "invalid value \"TLSv1.4\""
         );
         // flag
@@ -1240,7 +1265,10 @@ mod tests {
             "invalid value \"yes\" in \"ssl_stapling\" directive, it must be \"on\" or \"off\""
         );
         // include anywhere, raw blocks accept anything
-        assert_eq!(check("include", Context::HttpLocation, &["x.conf"], false, NEWEST), Ok(()));
+        assert_eq!(
+            check("include", Context::HttpLocation, &["x.conf"], false, NEWEST),
+            Ok(())
+        );
         let types = Context::Http.child("types", NEWEST).unwrap();
         assert_eq!(types, Context::Raw("types"));
         assert_eq!(check("text/html", types, &["html"], false, NEWEST), Ok(()));
@@ -1256,7 +1284,10 @@ mod tests {
         let loc = srv.child("location", v).unwrap();
         assert_eq!(loc.child("if", v), Some(Context::HttpIfInLocation));
         assert_eq!(loc.child("limit_except", v), Some(Context::HttpLimitExcept));
-        assert_eq!(Context::Stream.child("server", v), Some(Context::StreamServer));
+        assert_eq!(
+            Context::Stream.child("server", v),
+            Some(Context::StreamServer)
+        );
         assert_eq!(Context::Main.child("server", v), None);
         assert_eq!(srv.child("ssl_protocols", v), None);
     }
@@ -1322,7 +1353,13 @@ mod tests {
             "\"ssl_verify_depth\" directive invalid number"
         );
         assert_eq!(
-            msg(check("gzip_comp_level", Context::HttpLocation, &["10"], false, NEWEST)),
+            msg(check(
+                "gzip_comp_level",
+                Context::HttpLocation,
+                &["10"],
+                false,
+                NEWEST
+            )),
             "value must be between 1 and 9"
         );
     }
@@ -1331,15 +1368,33 @@ mod tests {
     fn tls_custom_handlers() {
         let ctx = Context::HttpServer;
         assert_eq!(
-            check("ssl_session_cache", ctx, &["shared:SSL:10m", "builtin:1000"], false, V1_22),
+            check(
+                "ssl_session_cache",
+                ctx,
+                &["shared:SSL:10m", "builtin:1000"],
+                false,
+                V1_22
+            ),
             Ok(())
         );
         assert_eq!(
-            msg(check("ssl_session_cache", ctx, &["shared:SSL"], false, V1_22)),
+            msg(check(
+                "ssl_session_cache",
+                ctx,
+                &["shared:SSL"],
+                false,
+                V1_22
+            )),
             "invalid session cache \"shared:SSL\""
         );
         assert_eq!(
-            msg(check("ssl_session_cache", ctx, &["shared:SSL:1k"], false, V1_22)),
+            msg(check(
+                "ssl_session_cache",
+                ctx,
+                &["shared:SSL:1k"],
+                false,
+                V1_22
+            )),
             "session cache \"shared:SSL:1k\" is too small"
         );
         assert_eq!(
@@ -1347,12 +1402,227 @@ mod tests {
             "invalid OCSP cache \"on\""
         );
         assert_eq!(
-            msg(check("ssl_certificate_cache", ctx, &["inactive=1m"], false, NEWEST)),
+            msg(check(
+                "ssl_certificate_cache",
+                ctx,
+                &["inactive=1m"],
+                false,
+                NEWEST
+            )),
             "\"ssl_certificate_cache\" must have the \"max\" parameter"
         );
         assert_eq!(
-            msg(check("ssl_certificate_cache", ctx, &["max=x"], false, NEWEST)),
+            msg(check(
+                "ssl_certificate_cache",
+                ctx,
+                &["max=x"],
+                false,
+                NEWEST
+            )),
             "invalid parameter \"max=x\""
+        );
+    }
+
+    /// Compares [`check`] with a real `nginx -t` (run in a temporary prefix;
+    /// needs `/usr/sbin/nginx`, e.g. Debian's 1.22 with libnginx-mod-stream):
+    /// `cargo test --lib config::directives -- --ignored`.
+    #[test]
+    #[ignore = "runs /usr/sbin/nginx -t"]
+    fn parity_with_real_nginx() {
+        use std::process::Command;
+        let nginx = std::path::Path::new("/usr/sbin/nginx");
+        if !nginx.exists() {
+            return;
+        }
+        let out = Command::new(nginx).arg("-v").output().unwrap();
+        let version = String::from_utf8_lossy(&out.stderr)
+            .split_whitespace()
+            .find_map(Version::parse)
+            .expect("nginx -v");
+        let so = "/usr/lib/nginx/modules/ngx_stream_module.so";
+        let load = if std::path::Path::new(so).exists() {
+            format!("load_module {so};")
+        } else {
+            String::new()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let t = dir.path().display().to_string();
+        let http = format!(
+            "events {{}} http {{ access_log off; client_body_temp_path {t}/cb; \
+             proxy_temp_path {t}/p; fastcgi_temp_path {t}/f; uwsgi_temp_path {t}/u; \
+             scgi_temp_path {t}/s; server {{ @ }} }}"
+        );
+        let location = http.replace('@', "location / { @ }");
+        let stream = format!("{load} events {{}} stream {{ server {{ listen 127.0.0.1:1; @ }} }}");
+        let cases: &[(&str, Context, &str, &[&str], bool)] = &[
+            (
+                &http,
+                Context::HttpServer,
+                "ssl_verify_client",
+                &["require"],
+                false,
+            ),
+            (
+                &http,
+                Context::HttpServer,
+                "ssl_verify_client",
+                &["OPTIONAL"],
+                false,
+            ),
+            (
+                &location,
+                Context::HttpLocation,
+                "ssl_verify_client",
+                &["on"],
+                false,
+            ),
+            (
+                &http,
+                Context::HttpServer,
+                "ssl_verfy_client",
+                &["on"],
+                false,
+            ),
+            (
+                &http,
+                Context::HttpServer,
+                "ssl_verify_client",
+                &["on", "off"],
+                false,
+            ),
+            (
+                &http,
+                Context::HttpServer,
+                "ssl_verify_client",
+                &["on"],
+                true,
+            ),
+            (&http, Context::HttpServer, "ssl_stapling", &["yes"], false),
+            (
+                &http,
+                Context::HttpServer,
+                "ssl_session_timeout",
+                &["5x"],
+                false,
+            ),
+            (
+                &http,
+                Context::HttpServer,
+                "ssl_session_timeout",
+                &["1d12h"],
+                false,
+            ),
+            (
+                &http,
+                Context::HttpServer,
+                "proxy_connect_timeout",
+                &["1y"],
+                false,
+            ),
+            (
+                &http,
+                Context::HttpServer,
+                "proxy_connect_timeout",
+                &["1s 500ms"],
+                false,
+            ),
+            (
+                &http,
+                Context::HttpServer,
+                "ssl_buffer_size",
+                &["1g"],
+                false,
+            ),
+            (
+                &http,
+                Context::HttpServer,
+                "ssl_verify_depth",
+                &["two"],
+                false,
+            ),
+            (
+                &location,
+                Context::HttpLocation,
+                "gzip_comp_level",
+                &["10"],
+                false,
+            ),
+            (&http, Context::HttpServer, "location", &["/"], false),
+            (
+                &http,
+                Context::HttpServer,
+                "ssl_protocols",
+                &["TLSv1.2", "TLSv1.4"],
+                false,
+            ),
+            (
+                &http,
+                Context::HttpServer,
+                "ssl_session_cache",
+                &["shared:SSL"],
+                false,
+            ),
+            (
+                &http,
+                Context::HttpServer,
+                "ssl_session_cache",
+                &["shared:SSL:1k"],
+                false,
+            ),
+            (&http, Context::HttpServer, "ssl_ocsp_cache", &["on"], false),
+            (&http, Context::HttpServer, "http2", &["on"], false),
+            (
+                &http,
+                Context::HttpServer,
+                "ssl_certificate_cache",
+                &["max=1"],
+                false,
+            ),
+            (
+                &stream,
+                Context::StreamServer,
+                "ssl_verify_client",
+                &["require"],
+                false,
+            ),
+            (
+                &stream,
+                Context::StreamServer,
+                "ssl_stapling",
+                &["on"],
+                false,
+            ),
+            (&stream, Context::StreamServer, "map", &["$a", "$b"], true),
+        ];
+        let mut refused = 0;
+        for (i, (tpl, ctx, name, args, block)) in cases.iter().enumerate() {
+            let line = format!(
+                "{name} {}{}",
+                args.iter().map(|a| format!("\"{a}\" ")).collect::<String>(),
+                if *block { "{ }" } else { ";" }
+            );
+            let conf = format!("{t}/{i}.conf");
+            std::fs::write(&conf, tpl.replace('@', &line)).unwrap();
+            let out = Command::new(nginx)
+                .args(["-t", "-q", "-c", &conf, "-p", &format!("{t}/"), "-g"])
+                .arg(format!("pid {t}/nginx.pid; error_log {t}/error.log;"))
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let real = stderr.lines().find_map(|l| {
+                let rest = &l[l.find("[emerg] ")? + 8..];
+                let msg = &rest[rest.find(": ")? + 2..];
+                Some(msg[..msg.rfind(" in ").unwrap_or(msg.len())].to_string())
+            });
+            let ours = check(name, *ctx, args, *block, version)
+                .err()
+                .map(|e| e.message);
+            assert_eq!(ours, real, "case {i}: {line} (nginx {version})");
+            refused += usize::from(real.is_some());
+        }
+        assert!(
+            refused >= cases.len() - 5,
+            "nginx -t refused only {refused} cases"
         );
     }
 
@@ -1364,8 +1634,15 @@ mod tests {
         assert_eq!(Version(9, 0, 0).clamp_to_table(), NEWEST);
         assert!(lookup("http2", Version(1, 25, 0)).is_none());
         assert!(lookup("http2", Version(1, 25, 1)).is_some());
-        assert_eq!(duplicate_refusal("ssl_crl").message, "\"ssl_crl\" directive is duplicate");
+        assert_eq!(
+            duplicate_refusal("ssl_crl").message,
+            "\"ssl_crl\" directive is duplicate"
+        );
         assert!(!duplicate_check_applies("ssl_certificate"));
-        assert!(duplicate_check_applies_in("ssl_crl", Context::HttpServer, V1_22));
+        assert!(duplicate_check_applies_in(
+            "ssl_crl",
+            Context::HttpServer,
+            V1_22
+        ));
     }
 }

@@ -3,11 +3,13 @@
 
 pub mod ast;
 pub mod crossplane;
+pub mod directives;
 pub mod dump;
 pub mod lexer;
 pub mod load;
 pub mod parser;
 pub mod pretty;
+pub mod refusals;
 pub mod source;
 
 pub use ast::{Block, Directive, FileId, Parse, Quote, Span, SyntaxError, Word};

@@ -38,8 +38,9 @@ pub enum VerifyMode {
 }
 
 impl VerifyMode {
+    /// nginx's enum slot compares case-insensitively: `ON` is `on`.
     pub fn parse(s: &str) -> Option<VerifyMode> {
-        match s {
+        match s.to_ascii_lowercase().as_str() {
             "off" => Some(VerifyMode::Off),
             "on" => Some(VerifyMode::On),
             "optional" => Some(VerifyMode::Optional),

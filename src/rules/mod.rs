@@ -14,6 +14,12 @@ mod mtls001_syntax_error;
 mod mtls002_include_not_found;
 mod mtls003_include_cycle;
 mod mtls004_unused_suppression;
+mod mtls005_unknown_directive;
+mod mtls006_directive_not_checked;
+mod mtls007_directive_not_allowed_here;
+mod mtls008_invalid_directive_arguments;
+mod mtls009_invalid_directive_value;
+mod mtls010_duplicate_directive;
 mod mtls101_verify_client_without_ca;
 mod mtls102_trust_file_unreadable;
 mod mtls103_private_key_in_trust_file;
@@ -56,6 +62,12 @@ pub fn registry() -> Vec<&'static dyn Rule> {
         &mtls002_include_not_found::IncludeNotFound,
         &mtls003_include_cycle::IncludeCycle,
         &mtls004_unused_suppression::Rule004,
+        &mtls005_unknown_directive::Rule005,
+        &mtls006_directive_not_checked::Rule006,
+        &mtls007_directive_not_allowed_here::Rule007,
+        &mtls008_invalid_directive_arguments::Rule008,
+        &mtls009_invalid_directive_value::Rule009,
+        &mtls010_duplicate_directive::Rule010,
         &mtls101_verify_client_without_ca::Rule101,
         &mtls102_trust_file_unreadable::Rule102,
         &mtls103_private_key_in_trust_file::Rule103,

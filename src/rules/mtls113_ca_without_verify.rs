@@ -25,6 +25,7 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl_verify_client>
 
 use super::rule::{Context, Finding, Location, Rule, RuleInfo, Severity};
+use crate::model::VerifyMode;
 
 pub struct Rule113;
 
@@ -51,6 +52,13 @@ impl Rule for Rule113 {
             // An http-level CA file for servers that opt in is normal; report it only
             // where it is set in this server.
             if ca.inherited {
+                continue;
+            }
+            // A value nginx refuses (`require`) is MTLS009's: the server is not "off".
+            if s.ssl
+                .verify_client
+                .is_some_and(|v| VerifyMode::parse(&v.value()).is_none())
+            {
                 continue;
             }
             let broken = match cx.files.get(&cx.model.path(&ca)) {

@@ -56,14 +56,17 @@ impl Rule for Rule202 {
             }
             if s.ssl.certificates.is_empty() {
                 if let Some(l) = s.listens.iter().find(|l| l.ssl).and_then(|l| l.directive) {
+                    // nginx names the line of the server block (the line it read
+                    // when the block's configuration was created), not the listen.
                     out.push(
                         Finding::new(
                             &INFO,
-                            Location::Span(l.span),
+                            Location::Span(s.block.name.span),
                             "no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive: nginx -t fails",
                         )
                         .refused("no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive")
-                        .label("TLS listener without a certificate")
+                        .label("TLS server without a certificate")
+                        .related(Location::Span(l.span), "listens with TLS")
                         .help("add ssl_certificate and ssl_certificate_key to this server (or at http level)"),
                     );
                 }

@@ -183,6 +183,8 @@ pub struct Options {
     pub warn_days: Vec<u32>,
     /// The nginx version whose behaviour to assume.
     pub nginx_version: (u32, u32, u32),
+    /// Directives of third-party modules the user declared (`extra-directives`).
+    pub extra_directives: Vec<String>,
 }
 
 impl Options {
@@ -194,7 +196,10 @@ impl Options {
 }
 
 /// The newest nginx behaviour this tool knows about.
-pub const NEWEST_NGINX: (u32, u32, u32) = (1, 29, 3);
+pub const NEWEST_NGINX: (u32, u32, u32) = {
+    let v = crate::config::directives::NEWEST;
+    (v.0, v.1, v.2)
+};
 
 impl Default for Options {
     fn default() -> Options {
@@ -202,6 +207,7 @@ impl Default for Options {
             now: now(),
             warn_days: vec![30, 15, 7],
             nginx_version: NEWEST_NGINX,
+            extra_directives: Vec::new(),
         }
     }
 }

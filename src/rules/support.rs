@@ -9,6 +9,8 @@ use x509_parser::prelude::FromDer;
 pub use super::rule::{NEWEST_NGINX, Options, validity};
 use crate::certs::load::{Certificate, Crl};
 use crate::certs::verify::likely_issued;
+use crate::config::directives::{self, RefusalKind, Version};
+use crate::config::refusals::{Refused, refusals};
 pub use crate::model::trust::CertFiles;
 pub use crate::util::parse_version;
 pub use crate::util::time::{date, days_from, now};
@@ -123,4 +125,143 @@ pub fn chain_to_root<'b>(
         }
     }
     (chain, false)
+}
+
+/// What a rule on nginx's directive checks (MTLS005-MTLS010) reports: the refusals
+/// `keep` selects, each a finding at the directive's name with nginx's message.
+pub fn directive_findings(
+    cx: &super::rule::Context<'_>,
+    info: &'static super::rule::RuleInfo,
+    keep: impl Fn(&Refused) -> bool,
+    out: &mut Vec<super::rule::Finding>,
+) {
+    use super::rule::{Finding, Location};
+    let version = cx.options.nginx_version;
+    for r in refusals(cx.config, version, &cx.options.extra_directives) {
+        if !keep(&r) {
+            continue;
+        }
+        let v = Version::from(version).clamp_to_table();
+        let known = directives::lookup(&r.name, v);
+        let f = if r.not_checked {
+            Finding::new(
+                info,
+                Location::Span(r.span),
+                format!(
+                    "\"{}\" is not a directive of nginx or of the modules Debian and nginx.org build: assumed to come from a third-party module, not checked",
+                    r.name
+                ),
+            )
+            .label("not checked")
+            .help(format!(
+                "if nginx says `unknown directive \"{}\"`, load the module that provides it (`load_module modules/ngx_..._module.so;`); to silence this, declare it in .nginx-mtls-lint.toml: `extra-directives = [\"{}\"]`",
+                r.name, r.name
+            ))
+        } else {
+            let help = match r.kind {
+                RefusalKind::UnknownDirective => match (r.suggestion, r.known_in) {
+                    (_, Some((first, _))) if first > v => format!(
+                        "\"{}\" exists from nginx {first} on; this configuration is checked as nginx {v} (--nginx-version)",
+                        r.name
+                    ),
+                    (_, Some((_, last))) if r.name == "ssl" => format!(
+                        "the \"ssl\" directive was removed after nginx {last}: put `ssl` on the listen line instead (`listen 443 ssl;`)"
+                    ),
+                    (_, Some((_, last))) => format!(
+                        "\"{}\" was removed after nginx {last}; this configuration is checked as nginx {v} (--nginx-version)",
+                        r.name
+                    ),
+                    (Some(s), None) => format!("did you mean \"{s}\"?"),
+                    (None, None) => format!(
+                        "if a third-party module provides \"{}\", load it with load_module (its directives are then not checked), or declare it in .nginx-mtls-lint.toml: `extra-directives = [\"{}\"]`",
+                        r.name, r.name
+                    ),
+                },
+                RefusalKind::NotAllowedHere => {
+                    let places: Vec<&str> = directives::lookup_all(&r.name, v)
+                        .flat_map(|d| d.contexts().map(qualified))
+                        .fold(Vec::new(), |mut acc, c| {
+                            if !acc.contains(&c) {
+                                acc.push(c);
+                            }
+                            acc
+                        });
+                    format!(
+                        "\"{}\" is allowed in: {} (here: {})",
+                        r.name,
+                        places.join(", "),
+                        r.context
+                    )
+                }
+                RefusalKind::InvalidNumberOfArguments
+                | RefusalKind::NotTerminatedBySemicolon
+                | RefusalKind::NoOpeningBrace => match known {
+                    Some(d) => format!("\"{}\" takes {}", r.name, takes(d)),
+                    None => "see the directive's syntax in the nginx documentation".into(),
+                },
+                RefusalKind::InvalidValue => match known {
+                    Some(d) if !d.values.is_empty() => {
+                        format!("\"{}\" takes one of: {}", r.name, d.values.join(", "))
+                    }
+                    _ => "see the directive's syntax in the nginx documentation".into(),
+                },
+                RefusalKind::Duplicate => format!(
+                    "keep one \"{}\" in this block (nginx refuses a second one, even with the same value)",
+                    r.name
+                ),
+            };
+            Finding::new(info, Location::Span(r.span), r.message.clone())
+                .refused(r.message.clone())
+                .label(match r.kind {
+                    RefusalKind::UnknownDirective => "unknown",
+                    RefusalKind::NotAllowedHere => "not allowed here",
+                    RefusalKind::Duplicate => "second one",
+                    RefusalKind::InvalidValue => "invalid value",
+                    _ => "here",
+                })
+                .help(help)
+        };
+        out.push(f);
+    }
+}
+
+/// A context as a user finds it: `http server`, not just `server`.
+fn qualified(c: directives::Context) -> &'static str {
+    use directives::Context as C;
+    match c {
+        C::HttpServer => "http server",
+        C::StreamServer => "stream server",
+        C::MailServer => "mail server",
+        C::HttpUpstream => "http upstream",
+        C::StreamUpstream => "stream upstream",
+        other => other.name(),
+    }
+}
+
+/// "1 argument", "1 or 2 arguments", "a block", for help texts.
+fn takes(d: &directives::Directive) -> String {
+    use directives::arg;
+    let block = if d.is_block() { " and a block" } else { "" };
+    if d.args & arg::FLAG != 0 {
+        return "on or off".into();
+    }
+    if d.args & arg::ANY != 0 {
+        return format!("any number of arguments{block}");
+    }
+    if d.args & arg::MORE1 != 0 {
+        return format!("1 or more arguments{block}");
+    }
+    if d.args & arg::MORE2 != 0 {
+        return format!("2 or more arguments{block}");
+    }
+    let counts: Vec<String> = (0..arg::MAX_ARGS)
+        .filter(|n| d.accepts_arg_count(*n))
+        .map(|n| n.to_string())
+        .collect();
+    let last_one = counts.last().is_some_and(|c| c == "1");
+    format!(
+        "{} argument{}{block}",
+        counts.join(" or "),
+        if last_one { "" } else { "s" }
+    )
 }

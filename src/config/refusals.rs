@@ -1,0 +1,202 @@
+//! What `ngx_conf_handler()` would say of every directive of a configuration: unknown,
+//! not allowed here, the wrong shape or number of arguments, an invalid value, a
+//! duplicate; each with nginx's own message, from the directive table of
+//! [`super::directives`] for one nginx version.
+//!
+//! Directives the table does not know are split in two: those a third-party module
+//! explains (a `load_module` line that names a module the table does not have, a name
+//! of a well-known third-party module, or a name the user declared) are
+//! [`Refused::not_checked`]; the others are unknown, as nginx says.
+
+use std::collections::HashSet;
+
+use super::directives::{self, Context, RefusalKind, Version};
+use super::{Config, Directive, Span};
+
+/// One directive nginx would refuse, or could not be checked.
+#[derive(Debug, Clone)]
+pub struct Refused {
+    /// The directive (its name, for the line nginx names).
+    pub span: Span,
+    pub name: String,
+    pub kind: RefusalKind,
+    /// What nginx prints after `[emerg]`, without `in FILE:LINE`.
+    pub message: String,
+    /// The block the directive stands in, as nginx's documentation names it.
+    pub context: &'static str,
+    /// A known directive of a similar name (for an unknown one).
+    pub suggestion: Option<&'static str>,
+    /// For an unknown one: the releases in which nginx does have it.
+    pub known_in: Option<(Version, Version)>,
+    /// Not in the table, but explained by a third-party module: not checked, not
+    /// refused.
+    pub not_checked: bool,
+}
+
+/// Prefixes and names of directives of third-party modules that are common in real
+/// configurations (OpenResty/lua, njs, headers-more, brotli, ModSecurity, VTS, GeoIP2,
+/// Passenger, PageSpeed, nginx Plus).
+const THIRD_PARTY: &[&str] = &[
+    "lua_",
+    "*_by_lua",
+    "more_set_",
+    "more_clear_",
+    "js_",
+    "brotli",
+    "modsecurity",
+    "vhost_traffic_status",
+    "geoip2",
+    "passenger_",
+    "pagespeed",
+    "auth_jwt",
+    "health_check",
+    "status_zone",
+    "zone_sync",
+    "sticky",
+    "ntlm",
+    "api",
+    "upstream_conf",
+    "mp4_limit_rate",
+    "session_log",
+    "keyval",
+    "mqtt",
+    "otel_",
+    "opentracing",
+    "njs_",
+    "echo",
+    "set_by_",
+    "set_",
+    "rds_",
+    "srcache_",
+    "memc_",
+    "redis2_",
+    "drizzle_",
+    "postgres_",
+    "array_",
+    "encrypted_session",
+    "form_input",
+    "upload_",
+    "vod_",
+    "rtmp",
+    "nchan_",
+    "push_stream",
+    "dav_ext",
+    "fancyindex",
+    "sorted_querystring",
+    "testcookie_",
+    "naxsi",
+    "security_headers",
+    "zstd",
+    "acme_",
+    "ssl_ct",
+    "waf",
+];
+
+fn third_party(name: &str, extra: &[String]) -> bool {
+    if extra.iter().any(|e| e == name) {
+        return true;
+    }
+    THIRD_PARTY.iter().any(|p| match p.strip_prefix('*') {
+        Some(infix) => name.contains(infix),
+        None if p.ends_with('_') => name.starts_with(p),
+        None => name == *p || name.starts_with(&format!("{p}_")),
+    })
+}
+
+/// Whether a `load_module` names a module the table does not know (a third-party one):
+/// its directives cannot be checked.
+fn loads_foreign_module(config: &Config) -> bool {
+    let known: Vec<String> = directives::modules()
+        .iter()
+        .map(|m| m.name.to_string())
+        .collect();
+    let mut foreign = false;
+    config.walk(&mut |v| {
+        if v.directive.is("load_module")
+            && let Some(path) = v.directive.arg(0)
+        {
+            let file = path.rsplit('/').next().unwrap_or("").to_string();
+            let stem = file.trim_end_matches(".so");
+            if !known.iter().any(|k| k == stem) {
+                foreign = true;
+            }
+        }
+    });
+    foreign
+}
+
+/// The context a directive stands in: from the main context through the root's
+/// context (`http` for a site file) and the enclosing blocks. `None` inside a block
+/// nginx would not accept (already reported there) or a third-party one.
+fn context_of(root: &[String], parents: &[&Directive], version: Version) -> Option<Context> {
+    let mut ctx = Context::Main;
+    for name in root {
+        ctx = ctx.child(name, version)?;
+    }
+    for p in parents {
+        ctx = ctx.child(&p.name.as_str(), version)?;
+    }
+    Some(ctx)
+}
+
+/// Every refusal of the configuration, in the order nginx reads the directives.
+/// `extra` names directives the user declared (from modules the table lacks).
+pub fn refusals(config: &Config, version: (u32, u32, u32), extra: &[String]) -> Vec<Refused> {
+    let version = Version::from(version).clamp_to_table();
+    let foreign = loads_foreign_module(config);
+    let mut out = Vec::new();
+    // (block, name) of the directives already set, for `is duplicate`.
+    let mut seen: HashSet<(usize, String)> = HashSet::new();
+    config.walk(&mut |v| {
+        let d = v.directive;
+        let Some(ctx) = context_of(v.context, v.parents, version) else {
+            return;
+        };
+        if let Context::Raw(_) = ctx {
+            return;
+        }
+        let name = d.name.as_str();
+        // `include` is followed by the loader, which reports what it cannot read.
+        if name == "include" {
+            return;
+        }
+        let args: Vec<std::borrow::Cow<'_, str>> = d.args.iter().map(|a| a.as_str()).collect();
+        let args: Vec<&str> = args.iter().map(|a| a.as_ref()).collect();
+        let refused = |kind, message: String| Refused {
+            span: d.name.span,
+            name: name.to_string(),
+            kind,
+            message,
+            context: ctx.name(),
+            suggestion: None,
+            known_in: None,
+            not_checked: false,
+        };
+        match directives::check(&name, ctx, &args, d.block.is_some(), version) {
+            Err(r) if r.kind == RefusalKind::UnknownDirective => {
+                let known_in = directives::known_in_any_version(&name);
+                let mut f = refused(r.kind, r.message);
+                f.known_in = known_in;
+                f.not_checked = known_in.is_none() && (foreign || third_party(&name, extra));
+                if !f.not_checked {
+                    f.suggestion = directives::suggest(&name, version);
+                }
+                out.push(f);
+            }
+            Err(r) => out.push(refused(r.kind, r.message)),
+            Ok(()) => {
+                let block = v
+                    .parents
+                    .last()
+                    .map_or(0, |p| *p as *const Directive as usize);
+                if directives::duplicate_check_applies_in(&name, ctx, version)
+                    && !seen.insert((block, name.to_string()))
+                {
+                    let r = directives::duplicate_refusal(&name);
+                    out.push(refused(r.kind, r.message));
+                }
+            }
+        }
+    });
+    out
+}
