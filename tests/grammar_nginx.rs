@@ -202,3 +202,101 @@ fn dollar_brace_then_space_splits_arguments() {
     });
     assert_eq!(n, 3);
 }
+
+/// Every configuration file under `dir`, recursively (sorted).
+fn conf_files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .map(|e| e.into_path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "conf"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// `nginx -t` with the file's own directory as prefix, as the file stands.
+fn nginx_t_in_place(conf: &Path) -> bool {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().display();
+    let conf = std::fs::canonicalize(conf).unwrap();
+    let mut prefix = conf.parent().unwrap().display().to_string();
+    prefix.push('/');
+    std::process::Command::new(common::nginx_bin())
+        .arg("-t")
+        .arg("-p")
+        .arg(prefix)
+        .arg("-c")
+        .arg(&conf)
+        .arg("-g")
+        .arg(format!("pid {d}/nginx.pid; error_log {d}/error.log;"))
+        .output()
+        .unwrap()
+        .status
+        .success()
+}
+
+/// The tool's findings that say `nginx -t` fails, for the installed nginx's version.
+fn tool_says_fails(conf: &Path, version: &str) -> Vec<String> {
+    let out = common::tool()
+        .args([
+            "--format",
+            "json",
+            "--no-config-file",
+            "--nginx-version",
+            version,
+        ])
+        .arg(conf)
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    doc["findings"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|f| f["nginx_test"] == "fails")
+                .map(|f| format!("{}:{} {}", f["code"], f["line"], f["nginx_message"]))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The real-world configurations of the grammar corpus, the bundled samples and the
+/// shared corpus: wherever `nginx -t` accepts a file, no finding says it fails.
+#[test]
+fn no_finding_says_nginx_t_fails_where_it_passes() {
+    if !common::have_tools(&["nginx"]) {
+        return;
+    }
+    let v = std::process::Command::new(common::nginx_bin())
+        .arg("-v")
+        .output()
+        .unwrap();
+    let v = String::from_utf8_lossy(&v.stderr);
+    let version = v.split('/').nth(1).unwrap_or("").trim().to_string();
+    let mut files = conf_files(Path::new("grammar-tests"));
+    files.extend(conf_files(Path::new("sample-configs")));
+    let shared = Path::new("../shared/corpus");
+    if shared.is_dir() {
+        files.extend(conf_files(shared));
+    } else {
+        eprintln!("SKIP: ../shared/corpus not beside this checkout; only the project's own files");
+    }
+    let mut passed = 0;
+    let mut bad = Vec::new();
+    for f in &files {
+        if !nginx_t_in_place(f) {
+            continue;
+        }
+        passed += 1;
+        let fails = tool_says_fails(f, &version);
+        if !fails.is_empty() {
+            bad.push(format!(
+                "{}: nginx -t passes, the tool says {fails:?}",
+                f.display()
+            ));
+        }
+    }
+    assert!(passed >= 20, "only {passed} files pass nginx -t");
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}

@@ -8,9 +8,12 @@
 //! of a well-known third-party module, or a name the user declared) are
 //! [`Refused::not_checked`]; the others are unknown, as nginx says.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
-use super::directives::{self, Context, RefusalKind, Version};
+use smallvec::SmallVec;
+
+use super::directives::{self, Context, Dup, RefusalKind, Version};
 use super::{Config, Directive, Span};
 
 /// One directive nginx would refuse, or could not be checked.
@@ -125,18 +128,41 @@ fn loads_foreign_module(config: &Config) -> bool {
     foreign
 }
 
-/// The context a directive stands in: from the main context through the root's
-/// context (`http` for a site file) and the enclosing blocks. `None` inside a block
-/// nginx would not accept (already reported there) or a third-party one.
-fn context_of(root: &[String], parents: &[&Directive], version: Version) -> Option<Context> {
-    let mut ctx = Context::Main;
-    for name in root {
-        ctx = ctx.child(name, version)?;
+/// The contexts of the blocks the walk is in: from the main context through the
+/// root's context (`http` for a site file) and the enclosing blocks, each computed once.
+/// `None` inside a block nginx would not accept (already reported there) or a
+/// third-party one.
+#[derive(Default)]
+struct Contexts {
+    root: Vec<String>,
+    root_ctx: Option<Context>,
+    /// (block directive, the context inside it), outermost first.
+    stack: Vec<(*const Directive, Option<Context>)>,
+}
+
+impl Contexts {
+    fn of(&mut self, root: &[String], parents: &[&Directive], version: Version) -> Option<Context> {
+        if self.root != root || (self.root.is_empty() && self.root_ctx.is_none()) {
+            self.root = root.to_vec();
+            self.root_ctx = root
+                .iter()
+                .try_fold(Context::Main, |c, name| c.child(name, version));
+            self.stack.clear();
+        }
+        let same = self
+            .stack
+            .iter()
+            .zip(parents)
+            .take_while(|((p, _), q)| std::ptr::eq(*p, **q))
+            .count();
+        self.stack.truncate(same);
+        for p in &parents[same..] {
+            let outer = self.stack.last().map_or(self.root_ctx, |(_, c)| *c);
+            let inner = outer.and_then(|c| c.child(&p.name.as_str(), version));
+            self.stack.push((*p as *const Directive, inner));
+        }
+        self.stack.last().map_or(self.root_ctx, |(_, c)| *c)
     }
-    for p in parents {
-        ctx = ctx.child(&p.name.as_str(), version)?;
-    }
-    Some(ctx)
 }
 
 /// Every refusal of the configuration, in the order nginx reads the directives.
@@ -146,10 +172,11 @@ pub fn refusals(config: &Config, version: (u32, u32, u32), extra: &[String]) -> 
     let foreign = loads_foreign_module(config);
     let mut out = Vec::new();
     // (block, name) of the directives already set, for `is duplicate`.
-    let mut seen: HashSet<(usize, String)> = HashSet::new();
+    let mut seen: HashSet<(usize, &'static str)> = HashSet::new();
+    let mut contexts = Contexts::default();
     config.walk(&mut |v| {
         let d = v.directive;
-        let Some(ctx) = context_of(v.context, v.parents, version) else {
+        let Some(ctx) = contexts.of(v.context, v.parents, version) else {
             return;
         };
         if let Context::Raw(_) = ctx {
@@ -160,8 +187,8 @@ pub fn refusals(config: &Config, version: (u32, u32, u32), extra: &[String]) -> 
         if name == "include" {
             return;
         }
-        let args: Vec<std::borrow::Cow<'_, str>> = d.args.iter().map(|a| a.as_str()).collect();
-        let args: Vec<&str> = args.iter().map(|a| a.as_ref()).collect();
+        let args: SmallVec<[Cow<'_, str>; 8]> = d.args.iter().map(|a| a.as_str()).collect();
+        let args: SmallVec<[&str; 8]> = args.iter().map(|a| a.as_ref()).collect();
         let refused = |kind, message: String| Refused {
             span: d.name.span,
             name: name.to_string(),
@@ -189,8 +216,9 @@ pub fn refusals(config: &Config, version: (u32, u32, u32), extra: &[String]) -> 
                     .parents
                     .last()
                     .map_or(0, |p| *p as *const Directive as usize);
-                if directives::duplicate_check_applies_in(&name, ctx, version)
-                    && !seen.insert((block, name.to_string()))
+                if let Ok(def) = directives::resolve(&name, ctx, version)
+                    && def.dup == Dup::Always
+                    && !seen.insert((block, def.name))
                 {
                     let r = directives::duplicate_refusal(&name);
                     out.push(refused(r.kind, r.message));

@@ -103,6 +103,8 @@ pub fn registry() -> Vec<&'static dyn Rule> {
 /// Runs every rule on a configuration; findings come back in a stable order.
 pub fn check(cx: &Context<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
+    // The directive checks of MTLS005-MTLS010 walk the configuration once for all six.
+    let _shared = support::SharedRefusals::compute(cx);
     for rule in registry() {
         rule.check(cx, &mut out);
     }

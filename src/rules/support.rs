@@ -127,6 +127,34 @@ pub fn chain_to_root<'b>(
     (chain, false)
 }
 
+thread_local! {
+    /// The refusals of the configuration [`super::check`] is running the rules on.
+    static SHARED: std::cell::RefCell<Option<std::rc::Rc<Vec<Refused>>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The refusals of one configuration, computed once while [`super::check`] runs every
+/// rule, and forgotten when it is dropped (at the end of that run).
+pub struct SharedRefusals;
+
+impl SharedRefusals {
+    pub fn compute(cx: &super::rule::Context<'_>) -> SharedRefusals {
+        let all = refusals(
+            cx.config,
+            cx.options.nginx_version,
+            &cx.options.extra_directives,
+        );
+        SHARED.with(|s| *s.borrow_mut() = Some(std::rc::Rc::new(all)));
+        SharedRefusals
+    }
+}
+
+impl Drop for SharedRefusals {
+    fn drop(&mut self) {
+        SHARED.with(|s| *s.borrow_mut() = None);
+    }
+}
+
 /// What a rule on nginx's directive checks (MTLS005-MTLS010) reports: the refusals
 /// `keep` selects, each a finding at the directive's name with nginx's message.
 pub fn directive_findings(
@@ -137,8 +165,11 @@ pub fn directive_findings(
 ) {
     use super::rule::{Finding, Location};
     let version = cx.options.nginx_version;
-    for r in refusals(cx.config, version, &cx.options.extra_directives) {
-        if !keep(&r) {
+    let all = SHARED.with(|s| s.borrow().clone()).unwrap_or_else(|| {
+        std::rc::Rc::new(refusals(cx.config, version, &cx.options.extra_directives))
+    });
+    for r in all.iter() {
+        if !keep(r) {
             continue;
         }
         let v = Version::from(version).clamp_to_table();
