@@ -259,8 +259,12 @@ fn binary_garbage() {
     for n in ["garbage.conf", "garbage.pem", "garbage.log"] {
         fs::write(d.join(n), &g).unwrap();
     }
+    // Issue #12: binary data given as the configuration is one clear error.
     lint(&d.join("garbage.conf"))
-        .expect(1, &["MTLS001", "garbage.conf:1:"])
+        .expect(
+            2,
+            &["garbage.conf", "binary data, not an nginx configuration"],
+        )
         .no_controls();
     parse(&d.join("garbage.conf")).expect(1, &["\"status\":\"failed\"", "garbage.conf"]);
     run(&[

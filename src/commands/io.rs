@@ -85,3 +85,77 @@ fn write_atomic(p: &Path, data: &[u8]) -> std::io::Result<()> {
     }
     res
 }
+
+/// Refuses certificate material or binary data given where a configuration is
+/// expected (`lint`, `verify`; `parse` reports it as crossplane does).
+pub fn refuse_non_configuration(args: &InputArgs) -> Result<(), Error> {
+    let Some(path) = args.path.as_deref().filter(|p| p.as_os_str() != "-") else {
+        return Ok(());
+    };
+    match not_a_configuration(path) {
+        Some(what) => Err(Error::Input {
+            path: path.display().to_string(),
+            message: format!(
+                "this is {what}, not an nginx configuration: give the nginx.conf or site file that names it (ssl_certificate, ssl_client_certificate, ...)"
+            ),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// What a file given as the configuration is, when it is certificate material or
+/// binary data rather than nginx configuration text (from its first 4 KiB).
+fn not_a_configuration(path: &Path) -> Option<String> {
+    use std::io::Read;
+    // Devices and pipes go to the loader, which bounds what it reads.
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(4096)
+        .read_to_end(&mut head)
+        .ok()?;
+    let text = String::from_utf8_lossy(&head);
+    // A PEM block at the start of a line, before any directive.
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))?;
+    if let Some(label) = first
+        .strip_prefix("-----BEGIN ")
+        .and_then(|l| l.strip_suffix("-----"))
+    {
+        let kind = match label {
+            "CERTIFICATE" | "TRUSTED CERTIFICATE" | "X509 CERTIFICATE" => "a PEM certificate",
+            "X509 CRL" => "a PEM certificate revocation list (CRL)",
+            "CERTIFICATE REQUEST" | "NEW CERTIFICATE REQUEST" => "a PEM certificate request",
+            l if l.ends_with("PRIVATE KEY") => "a PEM private key",
+            l if l.ends_with("PUBLIC KEY") => "a PEM public key",
+            _ => "a PEM file",
+        };
+        return Some(format!("{kind} (BEGIN {label})"));
+    }
+    let binary = head.contains(&0)
+        || head
+            .iter()
+            .filter(|&&b| b < 0x09 || (0x0e..0x20).contains(&b))
+            .count()
+            * 10
+            > head.len();
+    if !binary {
+        return None;
+    }
+    Some(
+        if crate::certs::pkcs12::looks_like_pkcs12(&head)
+            || path.extension().is_some_and(|e| e == "p12" || e == "pfx")
+        {
+            "a PKCS#12 file (binary)".to_string()
+        } else if head.first() == Some(&0x30) {
+            "DER data (a binary certificate, key or CRL)".to_string()
+        } else {
+            "binary data".to_string()
+        },
+    )
+}

@@ -17,6 +17,7 @@ pub fn run(args: &LintArgs) -> Result<u8, Error> {
     let settings = Settings::resolve(&overrides(args))?;
     let mut input = args.input.clone();
     input.prefix = settings.prefix.clone();
+    super::io::refuse_non_configuration(&input)?;
     let config = super::io::load_input(&input, false)?;
     let model = Model::build(&config);
     let files = CertFiles::read(&model);
@@ -51,6 +52,25 @@ pub fn run(args: &LintArgs) -> Result<u8, Error> {
         );
         for (_, f) in config.sources.iter() {
             eprintln!("read {}", f.path.display());
+        }
+        let input = &summary.input;
+        match (input.read_as, &input.main_config, &input.context) {
+            ("tree", Some(main), _) => eprintln!(
+                "read as part of {main}, which includes it; findings are those about {}",
+                args.input
+                    .path
+                    .as_deref()
+                    .unwrap_or(std::path::Path::new(""))
+                    .display()
+            ),
+            ("site", main, Some(ctx)) => eprintln!(
+                "read as a site file, as if included in {}{}",
+                ctx.replace(' ', " { "),
+                main.as_ref()
+                    .map(|m| format!(" ({m} does not include it: nginx does not load it)"))
+                    .unwrap_or_default()
+            ),
+            _ => {}
         }
         eprintln!("read {} certificate, key and CRL files", files.len());
     }

@@ -20,6 +20,7 @@ pub fn run(args: &VerifyArgs) -> Result<u8, Error> {
         path: Some(args.config.clone()),
         prefix: args.prefix.clone(),
     };
+    super::io::refuse_non_configuration(&input)?;
     let config = super::io::load_input(&input, false)?;
     let model = Model::build(&config);
     let files = CertFiles::read(&model);

@@ -72,7 +72,7 @@ pub struct LoadError {
 pub struct Root {
     pub file: FileId,
     /// Enclosing block names: empty for a main configuration, `["http"]` for a site
-    /// fragment from a directory.
+    /// file (given alone or in a directory), `["stream"]`, `["http", "server"]`...
     pub context: Vec<String>,
 }
 
@@ -89,6 +89,12 @@ pub struct Config {
     /// The configuration prefix used for relative paths (with a trailing separator
     /// semantics: `prefix.join(relative)`).
     pub prefix: PathBuf,
+    /// The site file asked about, when it was read as part of the main configuration
+    /// above it that includes it (findings are reported for this file).
+    pub focus: Option<FileId>,
+    /// The main configuration above a site file that does not include it: nginx does
+    /// not load the file (it was read alone, as if included).
+    pub not_loaded_by: Option<PathBuf>,
 }
 
 /// Where file contents come from: the file system, or the sections of a dump.
@@ -235,8 +241,12 @@ pub fn load(input: &Input, opts: &LoadOptions) -> Config {
         Input::File(path) => {
             let prefix = opts.prefix.clone().unwrap_or_else(|| parent_dir(path));
             let mut l = Loader::new(RealFiles, prefix, opts.single_file);
-            l.root(path.clone(), Vec::new());
-            l.finish()
+            l.root_detected(path.clone());
+            let alone = l.finish();
+            if opts.single_file || alone.roots.first().is_none_or(|r| r.context.is_empty()) {
+                return alone;
+            }
+            in_tree(path, alone, opts)
         }
         Input::Dir(dir) => load_dir(dir, opts),
         Input::Stdin(bytes) => match dump::split(bytes) {
@@ -267,7 +277,7 @@ pub fn load(input: &Input, opts: &LoadOptions) -> Config {
                     prefix,
                     opts.single_file,
                 );
-                l.root(name, Vec::new());
+                l.root_detected(name);
                 l.finish()
             }
         },
@@ -302,6 +312,59 @@ fn parent_dir(path: &Path) -> PathBuf {
     }
 }
 
+/// The main configuration of the nginx tree a site file lies in: a `nginx.conf` in the
+/// file's directory or up to two directories above it (`/etc/nginx/nginx.conf` for
+/// `/etc/nginx/sites-available/default`).
+pub fn main_above(file: &Path) -> Option<PathBuf> {
+    let file = std::fs::canonicalize(file).ok()?;
+    let mut dir = file.parent();
+    for _ in 0..3 {
+        let d = dir?;
+        let main = d.join("nginx.conf");
+        if main.is_file() && main != file {
+            return Some(main);
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+/// A site file in an nginx tree: read from the main configuration when that includes
+/// it (directly, or through a `sites-enabled/` link), with the file as the focus;
+/// otherwise the file alone, noting that nginx does not load it.
+fn in_tree(path: &Path, mut alone: Config, opts: &LoadOptions) -> Config {
+    let Some(main) = main_above(path) else {
+        return alone;
+    };
+    let tree = load(
+        &Input::File(main.clone()),
+        &LoadOptions {
+            prefix: opts.prefix.clone(),
+            single_file: false,
+        },
+    );
+    // A "nginx.conf" that is itself a site file is no main configuration.
+    if tree.roots.first().is_none_or(|r| !r.context.is_empty()) {
+        return alone;
+    }
+    let wanted = std::fs::canonicalize(path).ok();
+    let focus = tree
+        .sources
+        .iter()
+        .find(|(_, f)| std::fs::canonicalize(&f.path).ok() == wanted)
+        .map(|(id, _)| id);
+    match focus {
+        Some(id) if id != tree.roots[0].file => Config {
+            focus: Some(id),
+            ..tree
+        },
+        _ => {
+            alone.not_loaded_by = Some(main);
+            alone
+        }
+    }
+}
+
 fn load_dir(dir: &Path, opts: &LoadOptions) -> Config {
     let main = dir.join("nginx.conf");
     if main.is_file() {
@@ -326,7 +389,7 @@ fn load_dir(dir: &Path, opts: &LoadOptions) -> Config {
         match entry {
             Ok(e) if e.file_type().is_file() => {
                 if !is_ignored_name(&e.file_name().to_string_lossy()) {
-                    l.root(e.path().to_path_buf(), vec!["http".to_string()]);
+                    l.root_detected(e.path().to_path_buf());
                 }
             }
             Ok(_) => {}
@@ -433,6 +496,17 @@ impl<F: Files> Loader<F> {
 
     fn root(&mut self, path: PathBuf, context: Vec<String>) {
         if let Some(file) = self.read(&path, None) {
+            self.config.roots.push(Root { file, context });
+        }
+        self.drain();
+    }
+
+    /// A file given on its own: read in the block it is meant for (a site file as if
+    /// included in `http {}`, see [`super::fragment`]).
+    fn root_detected(&mut self, path: PathBuf) {
+        if let Some(file) = self.read(&path, None) {
+            let context =
+                super::fragment::context_of(&self.config.files[file.0 as usize].directives);
             self.config.roots.push(Root { file, context });
         }
         self.drain();

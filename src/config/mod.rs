@@ -5,6 +5,7 @@ pub mod ast;
 pub mod crossplane;
 pub mod directives;
 pub mod dump;
+pub mod fragment;
 pub mod lexer;
 pub mod load;
 pub mod parser;

@@ -183,8 +183,10 @@ pub fn refusals(config: &Config, version: (u32, u32, u32), extra: &[String]) -> 
             return;
         }
         let name = d.name.as_str();
-        // `include` is followed by the loader, which reports what it cannot read.
-        if name == "include" {
+        // `include` is followed by the loader, which reports what it cannot read; a
+        // template placeholder where a name should be is no directive (MTLS013 says the
+        // file is a template).
+        if name == "include" || ["${", "{{", "{%", "<%"].iter().any(|t| name.contains(t)) {
             return;
         }
         let args: SmallVec<[Cow<'_, str>; 8]> = d.args.iter().map(|a| a.as_str()).collect();

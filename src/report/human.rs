@@ -267,9 +267,17 @@ pub fn render(config: &Config, findings: &[Finding], colour: bool, width: Option
     }
     let mut out = String::new();
     for f in findings {
-        let r = rendered(config, f);
+        let mut r = rendered(config, f);
+        // Related places are drawn after the finding, each as a note of its own (as
+        // miette's related diagnostics they would each get an empty `Advice:` line).
+        let related = std::mem::take(&mut r.related);
         if handler.render_report(&mut out, &r).is_err() {
             out.push_str(&format!("{}: {}\n", f.code, r.message));
+        }
+        for rel in related {
+            if handler.render_report(&mut out, &rel).is_err() {
+                out.push_str(&format!("  {}\n", rel.message));
+            }
         }
         out.push('\n');
     }

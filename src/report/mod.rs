@@ -26,6 +26,63 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
+    /// How the input was read.
+    pub input: InputSummary,
+}
+
+/// How the input was read: a main configuration, a site file read as if included in
+/// `http {}` (or where it belongs), a site file read through the main configuration
+/// that includes it, or a directory of site files.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct InputSummary {
+    /// `main`, `site`, `tree` or `directory`.
+    pub read_as: &'static str,
+    /// For a site file read alone: the blocks it was read in (`http`, `stream`,
+    /// `http server`).
+    pub context: Option<String>,
+    /// The main configuration above a site file (`tree`: the one read; `site`: the one
+    /// that does not include it).
+    pub main_config: Option<String>,
+    /// `false` when the main configuration above the site file does not include it.
+    pub loaded_by_nginx: Option<bool>,
+}
+
+impl InputSummary {
+    pub fn new(config: &crate::config::Config) -> InputSummary {
+        let first = config.roots.first();
+        let root_path = || first.map(|r| config.sources.path(r.file).display().to_string());
+        let context = first
+            .filter(|r| !r.context.is_empty())
+            .map(|r| r.context.join(" "));
+        if config.focus.is_some() {
+            InputSummary {
+                read_as: "tree",
+                context: None,
+                main_config: root_path(),
+                loaded_by_nginx: Some(true),
+            }
+        } else if config.roots.len() > 1 {
+            InputSummary {
+                read_as: "directory",
+                ..InputSummary::default()
+            }
+        } else if context.is_some() {
+            InputSummary {
+                read_as: "site",
+                context,
+                main_config: config
+                    .not_loaded_by
+                    .as_ref()
+                    .map(|p| p.display().to_string()),
+                loaded_by_nginx: config.not_loaded_by.as_ref().map(|_| false),
+            }
+        } else {
+            InputSummary {
+                read_as: "main",
+                ..InputSummary::default()
+            }
+        }
+    }
 }
 
 impl Summary {
@@ -39,6 +96,7 @@ impl Summary {
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
             infos: count(Severity::Info),
+            input: InputSummary::new(model.config),
         }
     }
 }

@@ -20,6 +20,8 @@ mod mtls007_directive_not_allowed_here;
 mod mtls008_invalid_directive_arguments;
 mod mtls009_invalid_directive_value;
 mod mtls010_duplicate_directive;
+mod mtls012_site_not_loaded;
+mod mtls013_template_file;
 mod mtls101_verify_client_without_ca;
 mod mtls102_trust_file_unreadable;
 mod mtls103_private_key_in_trust_file;
@@ -68,6 +70,8 @@ pub fn registry() -> Vec<&'static dyn Rule> {
         &mtls008_invalid_directive_arguments::Rule008,
         &mtls009_invalid_directive_value::Rule009,
         &mtls010_duplicate_directive::Rule010,
+        &mtls012_site_not_loaded::Rule012,
+        &mtls013_template_file::Rule013,
         &mtls101_verify_client_without_ca::Rule101,
         &mtls102_trust_file_unreadable::Rule102,
         &mtls103_private_key_in_trust_file::Rule103,
@@ -109,6 +113,9 @@ pub fn check(cx: &Context<'_>) -> Vec<Finding> {
         rule.check(cx, &mut out);
     }
     let mut out = suppress::apply(cx.config, out);
+    if let Some(focus) = cx.config.focus {
+        out = support::about_file(cx, focus, out);
+    }
     let sources = &cx.config.sources;
     out.sort_by_cached_key(|f| {
         let (path, start) = match &f.location {

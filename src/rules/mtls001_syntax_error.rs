@@ -2,7 +2,8 @@
 //!
 //! ## What it does
 //! Reports configuration text that nginx cannot parse: unbalanced braces, a missing `;`,
-//! text glued to a closing quote, an unterminated string.
+//! text glued to a closing quote, an unterminated string. The first five of a file are
+//! listed, the rest counted in one more finding.
 //!
 //! ## Why is this bad?
 //! nginx refuses to start or reload with a syntax error (`nginx -t` fails), and
@@ -29,6 +30,9 @@ use super::rule::{Context, Finding, Location, Rule, RuleInfo, Severity};
 
 pub struct SyntaxError;
 
+/// Syntax errors listed per file; the rest are counted in one more finding.
+const MAX_PER_FILE: usize = 5;
+
 static INFO: RuleInfo = RuleInfo {
     code: "MTLS001",
     name: "syntax-error",
@@ -42,13 +46,32 @@ impl Rule for SyntaxError {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for e in cx.config.syntax_errors() {
-            out.push(
-                Finding::new(&INFO, Location::Span(e.span), e.message.clone())
-                    .refused(e.message.clone())
-                    .label("here")
-                    .help("nginx -t fails on this; fix the syntax so nginx can load the file"),
-            );
+        for parse in &cx.config.files {
+            for (i, e) in parse.errors.iter().enumerate() {
+                if i == MAX_PER_FILE {
+                    let more = parse.errors.len() - MAX_PER_FILE;
+                    out.push(
+                        Finding::new(
+                            &INFO,
+                            Location::Span(e.span),
+                            format!(
+                                "{more} more syntax error{} in this file from here on, not listed (nginx stops at the first)",
+                                if more == 1 { "" } else { "s" }
+                            ),
+                        )
+                        .refused(e.message.clone())
+                        .label("and more from here")
+                        .help("fix the first ones; a file with many often is a template (see MTLS013) or not an nginx configuration"),
+                    );
+                    break;
+                }
+                out.push(
+                    Finding::new(&INFO, Location::Span(e.span), e.message.clone())
+                        .refused(e.message.clone())
+                        .label("here")
+                        .help("nginx -t fails on this; fix the syntax so nginx can load the file"),
+                );
+            }
         }
     }
 }

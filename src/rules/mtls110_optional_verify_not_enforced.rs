@@ -2,7 +2,9 @@
 //!
 //! ## What it does
 //! Reports `ssl_verify_client optional` or `optional_no_ca` in an `http` server where
-//! nothing reads `$ssl_client_verify`: no `if`, no `map`, and the value is not passed
+//! nothing reads `$ssl_client_verify`: no `if`, no `map`, and neither the value nor the
+//! client certificate itself (`$ssl_client_escaped_cert`, `$ssl_client_cert`,
+//! `$ssl_client_raw_cert`: the documented way to have the backend verify it) is passed
 //! upstream (`proxy_set_header`, `fastcgi_param`, `grpc_set_header`, `uwsgi_param`,
 //! `scgi_param`).
 //!
@@ -55,6 +57,22 @@ const ENFORCERS: [&str; 9] = [
     "js_set",
 ];
 
+/// Variables that carry the client certificate itself.
+const DELEGATED: [&str; 3] = [
+    "ssl_client_escaped_cert",
+    "ssl_client_cert",
+    "ssl_client_raw_cert",
+];
+
+/// Directives that hand a value to the backend.
+const PASSERS: [&str; 5] = [
+    "proxy_set_header",
+    "grpc_set_header",
+    "fastcgi_param",
+    "uwsgi_param",
+    "scgi_param",
+];
+
 /// Whether any argument of the directive names the variable (`$v` or `${v}`).
 pub fn uses_var(d: &Directive, var: &str) -> bool {
     let plain = format!("${var}");
@@ -77,11 +95,12 @@ impl Rule for Rule110 {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        // Variables derived from $ssl_client_verify by a map.
+        // Variables derived from $ssl_client_verify (or the certificate) by a map.
         let mut derived: Vec<String> = Vec::new();
         for m in &cx.model.maps {
-            if m.arg(0).is_some_and(|a| a.contains("ssl_client_verify"))
-                && let Some(v) = m.arg(1)
+            if m.arg(0).is_some_and(|a| {
+                a.contains("ssl_client_verify") || DELEGATED.iter().any(|v| a.contains(v))
+            }) && let Some(v) = m.arg(1)
             {
                 derived.push(v.trim_start_matches('$').to_string());
             }
@@ -96,8 +115,13 @@ impl Rule for Rule110 {
             // Showing the value (return, add_header) enforces nothing: only a condition
             // or handing it to the backend does.
             let enforced = s.inner.iter().any(|d| {
-                ENFORCERS.contains(&d.name.as_str().as_ref())
-                    && (uses_var(d, "ssl_client_verify") || derived.iter().any(|v| uses_var(d, v)))
+                let name = d.name.as_str();
+                ENFORCERS.contains(&name.as_ref())
+                    && (uses_var(d, "ssl_client_verify")
+                        || derived.iter().any(|v| uses_var(d, v))
+                        // The whole certificate handed to the backend, which verifies it.
+                        || (PASSERS.contains(&name.as_ref())
+                            && DELEGATED.iter().any(|v| uses_var(d, v))))
             });
             if enforced {
                 continue;

@@ -4,6 +4,10 @@
 //! Reports a server that asks for client certificates (`ssl_verify_client` not `off`)
 //! but also, or only, listens without `ssl`.
 //!
+//! A server whose plain requests are all redirected or refused before anything is served
+//! (`return 301 https://...` at server level, or an `if ($scheme = http) { return ...; }`
+//! at server level or in every location) is not reported.
+//!
 //! ## Why is this bad?
 //! nginx checks client certificates only on TLS connections. On a plain `listen 80;`
 //! (or any `listen` without `ssl`) of the same server, requests are served with no
@@ -46,6 +50,25 @@ crate::rule_info!(
     "mtls112_mtls_on_plain_listener.rs"
 );
 
+/// `return` with a redirect or an error: nothing is served.
+fn refuses(d: &crate::config::Directive) -> bool {
+    d.is("return")
+        && d.arg(0)
+            .and_then(|c| c.parse::<u16>().ok())
+            .is_some_and(|c| c >= 300)
+}
+
+/// `if ($scheme = http) { return 301 ...; }`, `if ($scheme != "https")`, `if ($https =
+/// "")`, `if ($server_port = 80)`: plain requests are redirected or refused.
+fn guards_plain(d: &crate::config::Directive) -> bool {
+    d.is("if")
+        && d.args.iter().any(|a| {
+            let a = a.as_str();
+            a.contains("$scheme") || a.contains("$https") || a.contains("$server_port")
+        })
+        && d.children().iter().any(refuses)
+}
+
 impl Rule for Rule112 {
     fn info(&self) -> &'static RuleInfo {
         &INFO
@@ -63,12 +86,17 @@ impl Rule for Rule112 {
             if s.ssl.ssl_on.is_some_and(|o| o.value() == "on") {
                 continue;
             }
-            // A server whose only job is a redirect serves nothing over plain HTTP.
-            let redirects = s
-                .block
-                .children()
-                .iter()
-                .any(|d| d.is("return") && d.arg(0).is_some_and(|c| c.starts_with('3')));
+            // A server whose only job is a redirect serves nothing over plain HTTP, nor
+            // one that redirects or refuses every plain request (`if ($scheme = http)`),
+            // at server level or in every location.
+            let top = s.block.children();
+            let locations: Vec<&crate::config::Directive> =
+                top.iter().filter(|d| d.is("location")).collect();
+            let redirects = top.iter().any(|d| refuses(d) || guards_plain(d))
+                || (!locations.is_empty()
+                    && locations
+                        .iter()
+                        .all(|l| l.children().iter().any(|d| refuses(d) || guards_plain(d))));
             let plain: Vec<_> = s.listens.iter().filter(|l| !l.ssl).collect();
             if plain.is_empty() || redirects {
                 continue;

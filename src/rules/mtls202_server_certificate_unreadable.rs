@@ -3,7 +3,9 @@
 //! ## What it does
 //! Reports a TLS server whose `ssl_certificate` is missing, unreadable or holds no
 //! certificate, whose `ssl_certificate_key` file is missing or holds no private key,
-//! and `listen ... ssl` without any `ssl_certificate`.
+//! and `listen ... ssl` without any `ssl_certificate` (unless an `include` of the
+//! server, or of the level above it, could not be read: it may hold the certificate,
+//! and MTLS002 reports it).
 //!
 //! ## Why is this bad?
 //! nginx refuses to start: `cannot load certificate "..."`, `cannot load certificate key
@@ -34,6 +36,7 @@
 
 use super::rule::{Context, Finding, Location, Rule, RuleInfo};
 use crate::certs::pem;
+use crate::config::LoadErrorKind;
 
 pub struct Rule202;
 
@@ -55,6 +58,21 @@ impl Rule for Rule202 {
                 continue;
             }
             if s.ssl.certificates.is_empty() {
+                // An include that could not be read may hold the certificate: MTLS002
+                // reports it (one finding for one cause).
+                let inside = |sp: crate::config::Span, b: crate::config::Span| {
+                    sp.file == b.file && sp.start >= b.start && sp.end <= b.end
+                };
+                let blind = cx.config.errors.iter().any(|e| {
+                    e.kind == LoadErrorKind::Include
+                        && e.span.is_some_and(|sp| {
+                            inside(sp, s.block.span)
+                                || !cx.model.servers.iter().any(|o| inside(sp, o.block.span))
+                        })
+                });
+                if blind {
+                    continue;
+                }
                 if let Some(l) = s.listens.iter().find(|l| l.ssl).and_then(|l| l.directive) {
                     // nginx names the line of the server block (the line it read
                     // when the block's configuration was created), not the listen.

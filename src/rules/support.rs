@@ -296,3 +296,39 @@ fn takes(d: &directives::Directive) -> String {
         if last_one { "" } else { "s" }
     )
 }
+
+/// The findings that concern one file of the configuration (a site file read as part
+/// of its main configuration): those in it, those with a related place in it, and
+/// those about a certificate or CRL file one of its servers uses.
+pub fn about_file(
+    cx: &super::rule::Context<'_>,
+    file: crate::config::FileId,
+    findings: Vec<super::rule::Finding>,
+) -> Vec<super::rule::Finding> {
+    use super::rule::Location;
+    let in_file = |l: &Location| matches!(l, Location::Span(s) if s.file == file);
+    let used: std::collections::HashSet<std::path::PathBuf> = cx
+        .model
+        .servers
+        .iter()
+        .filter(|s| s.block.span.file == file)
+        .flat_map(|s| {
+            let ssl = &s.ssl;
+            [ssl.client_certificate, ssl.trusted_certificate, ssl.crl]
+                .into_iter()
+                .flatten()
+                .chain(ssl.certificates.iter().copied())
+                .chain(ssl.certificate_keys.iter().copied())
+                .map(|setting| cx.model.path(&setting))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    findings
+        .into_iter()
+        .filter(|f| {
+            in_file(&f.location)
+                || f.related.iter().any(|r| in_file(&r.location))
+                || matches!(&f.location, Location::File(p) if used.contains(p))
+        })
+        .collect()
+}
