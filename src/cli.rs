@@ -29,7 +29,12 @@ pub enum Command {
     /// Print the parsed configuration as crossplane-compatible JSON.
     Parse(ParseArgs),
     /// List every rule.
-    Rules,
+    Rules {
+        /// `text` (aligned columns; the default on a terminal) or `markdown` (the
+        /// README's table; the default otherwise).
+        #[arg(long, value_enum)]
+        format: Option<RulesFormat>,
+    },
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -161,7 +166,7 @@ pub enum Format {
 #[derive(Args, Debug, Clone)]
 pub struct VerifyArgs {
     /// The nginx configuration (nginx.conf, a site file, or `-` for `nginx -T` on stdin).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, short = 'c', value_name = "PATH")]
     pub config: PathBuf,
     /// The configuration prefix relative paths resolve against (default: the
     /// directory of the main configuration).
@@ -197,6 +202,13 @@ pub struct VerifyArgs {
 }
 
 /// `verify`'s output formats.
+/// `rules`' output formats.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RulesFormat {
+    Text,
+    Markdown,
+}
+
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VerifyFormat {
     Human,

@@ -8,6 +8,11 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = nginx_mtls_lint::cli::Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(message) = nginx_mtls_lint::commands::mistyped_command(&args) {
+        eprintln!("{message}");
+        return ExitCode::from(nginx_mtls_lint::exit::ERROR);
+    }
+    let cli = nginx_mtls_lint::cli::Cli::parse_from(args);
     ExitCode::from(nginx_mtls_lint::run(cli))
 }

@@ -154,8 +154,15 @@ fn lint(dir: &Path, conf: &Path) -> (String, Vec<&'static str>) {
         .collect();
     let model = Model::build(&config);
     let files = CertFiles::read(&model);
+    // `# nginx-version: X.Y.Z` checks the fixture as that release (rules for old nginx).
+    let version = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("# nginx-version:"))
+        .and_then(|v| nginx_mtls_lint::util::parse_version(v.trim()))
+        .unwrap_or(rules::NEWEST_NGINX);
     let options = Options {
         now: AT,
+        nginx_version: version,
         ..Options::default()
     };
     let mut findings = rules::check(&Context {

@@ -12,12 +12,54 @@ pub mod verify;
 use crate::cli::{Cli, Command};
 use crate::error::{Error, exit};
 
+/// A first word that is no command, no option and no file, but close to a command
+/// (`verfy`): the message that says so, instead of clap's reading of it as the PATH to
+/// lint (which then suggests an option for the next word).
+pub fn mistyped_command(args: &[std::ffi::OsString]) -> Option<String> {
+    let first = args.get(1)?.to_str()?;
+    if first.starts_with('-') || std::path::Path::new(first).exists() {
+        return None;
+    }
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    if names.iter().any(|n| n == first) {
+        return None;
+    }
+    let close = names
+        .iter()
+        .map(|n| (strsim_distance(first, n), n))
+        .filter(|(d, n)| *d <= 2 && *d < n.len())
+        .min()?;
+    Some(format!(
+        "error: '{first}' is no command and no file: did you mean `nginx-mtls-lint {}`? (see `nginx-mtls-lint --help`)",
+        close.1
+    ))
+}
+
+/// Edit distance (insertions, deletions, substitutions).
+fn strsim_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
 /// Runs a parsed command line; returns the exit code.
 pub fn run(cli: Cli) -> u8 {
     let result = match cli.command {
         Some(Command::Parse(args)) => parse::run(&args),
         Some(Command::Lint(args)) => lint::run(&args),
-        Some(Command::Rules) => rules::list(),
+        Some(Command::Rules { format }) => rules::list(format),
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "nginx-mtls-lint", &mut std::io::stdout());

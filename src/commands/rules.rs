@@ -1,15 +1,25 @@
 //! `nginx-mtls-lint rules` and `nginx-mtls-lint rule CODE`.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
+use crate::cli::RulesFormat;
 use crate::error::{Error, exit};
-use crate::report::rules::rules_table;
+use crate::report::rules::{rules_table, rules_text};
 use crate::rules;
 
-/// `rules`: the table of every rule.
-pub fn list() -> Result<u8, Error> {
+/// `rules`: the table of every rule, Markdown for a pipe, aligned text on a terminal.
+pub fn list(format: Option<RulesFormat>) -> Result<u8, Error> {
     let mut out = std::io::stdout().lock();
-    out.write_all(rules_table().as_bytes())?;
+    let format = format.unwrap_or(if out.is_terminal() {
+        RulesFormat::Text
+    } else {
+        RulesFormat::Markdown
+    });
+    let text = match format {
+        RulesFormat::Markdown => rules_table(),
+        RulesFormat::Text => rules_text(),
+    };
+    out.write_all(text.as_bytes())?;
     Ok(exit::CLEAN)
 }
 

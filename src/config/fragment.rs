@@ -34,8 +34,13 @@ fn refused(list: &[Directive], ctx: Context, budget: &mut usize) -> usize {
         }
         let args: Vec<std::borrow::Cow<'_, str>> = d.args.iter().map(|a| a.as_str()).collect();
         let args: Vec<&str> = args.iter().map(|a| a.as_ref()).collect();
-        if directives::check(&name, ctx, &args, d.block.is_some(), NEWEST).is_err() {
-            n += 1;
+        // Only where a directive may stand depends on the context: an unknown one, or
+        // one with wrong values, counts against every candidate alike. A block that
+        // cannot stand here takes its contents with it.
+        if let Err(r) = directives::check(&name, ctx, &args, d.block.is_some(), NEWEST)
+            && r.kind == directives::RefusalKind::NotAllowedHere
+        {
+            n += 1 + d.block.as_ref().map_or(0, |b| count(&b.directives));
             continue;
         }
         if let Some(b) = &d.block
@@ -46,6 +51,13 @@ fn refused(list: &[Directive], ctx: Context, budget: &mut usize) -> usize {
         }
     }
     n
+}
+
+/// How many directives a list holds, blocks included.
+fn count(list: &[Directive]) -> usize {
+    list.iter()
+        .map(|d| 1 + d.block.as_ref().map_or(0, |b| count(&b.directives)))
+        .sum()
 }
 
 /// The root context for a file's top-level directives: `[]` for a main

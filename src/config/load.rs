@@ -359,7 +359,29 @@ fn in_tree(path: &Path, mut alone: Config, opts: &LoadOptions) -> Config {
             ..tree
         },
         _ => {
-            alone.not_loaded_by = Some(main);
+            // An include whose directory is not on this machine but whose file name
+            // matches: the tree is a checkout of one installed elsewhere
+            // (`include /usr/local/openresty/nginx/conf/logging.conf;`), so nothing is
+            // said of whether nginx loads the file.
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            let elsewhere = name.is_some_and(|name| {
+                tree.files.iter().any(|f| {
+                    let mut found = Vec::new();
+                    collect_includes(&f.directives, &mut found);
+                    found.iter().any(|(_, pattern)| {
+                        let target = tree.prefix.join(String::from_utf8_lossy(pattern).as_ref());
+                        let dir_missing = target.parent().is_some_and(|d| !d.is_dir());
+                        let base = target.file_name().map(|b| b.to_string_lossy().into_owned());
+                        dir_missing
+                            && base.is_some_and(|b| {
+                                glob::Pattern::new(&b).is_ok_and(|p| p.matches(&name))
+                            })
+                    })
+                })
+            });
+            if !elsewhere {
+                alone.not_loaded_by = Some(main);
+            }
             alone
         }
     }

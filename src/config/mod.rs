@@ -12,6 +12,8 @@ pub mod parser;
 pub mod pretty;
 pub mod refusals;
 pub mod source;
+pub mod template;
+pub mod variables;
 
 pub use ast::{Block, Directive, FileId, Parse, Quote, Span, SyntaxError, Word};
 pub use load::{Config, Input, LoadError, LoadErrorKind, LoadOptions, Visit, load};

@@ -128,6 +128,25 @@ fn loads_foreign_module(config: &Config) -> bool {
     foreign
 }
 
+/// A template placeholder: `{{ x }}`, `{% x %}`, `<% x %>`, `${NAME}` in capitals or
+/// `${dotted.name}` (nginx's own variables are lower case, without dots).
+fn placeholder(s: &str) -> bool {
+    if ["{{", "{%", "<%"].iter().any(|t| s.contains(t)) {
+        return true;
+    }
+    s.match_indices("${").any(|(i, _)| {
+        let name: String = s[i + 2..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
+            .collect();
+        s[i + 2 + name.len()..].starts_with('}')
+            && (name.contains('.')
+                || (name.len() >= 2
+                    && name.starts_with(|c: char| c.is_ascii_uppercase())
+                    && !name.chars().any(|c| c.is_ascii_lowercase())))
+    })
+}
+
 /// The contexts of the blocks the walk is in: from the main context through the
 /// root's context (`http` for a site file) and the enclosing blocks, each computed once.
 /// `None` inside a block nginx would not accept (already reported there) or a
@@ -174,6 +193,7 @@ pub fn refusals(config: &Config, version: (u32, u32, u32), extra: &[String]) -> 
     // (block, name) of the directives already set, for `is duplicate`.
     let mut seen: HashSet<(usize, &'static str)> = HashSet::new();
     let mut contexts = Contexts::default();
+    let mut templates: std::collections::HashMap<super::FileId, bool> = Default::default();
     config.walk(&mut |v| {
         let d = v.directive;
         let Some(ctx) = contexts.of(v.context, v.parents, version) else {
@@ -186,7 +206,11 @@ pub fn refusals(config: &Config, version: (u32, u32, u32), extra: &[String]) -> 
         // `include` is followed by the loader, which reports what it cannot read; a
         // template placeholder where a name should be is no directive (MTLS013 says the
         // file is a template).
-        if name == "include" || ["${", "{{", "{%", "<%"].iter().any(|t| name.contains(t)) {
+        if name == "include"
+            || ["${", "{{", "}}", "{%", "%}", "<%", "%>"]
+                .iter()
+                .any(|t| name.contains(t))
+        {
             return;
         }
         let args: SmallVec<[Cow<'_, str>; 8]> = d.args.iter().map(|a| a.as_str()).collect();
@@ -201,7 +225,38 @@ pub fn refusals(config: &Config, version: (u32, u32, u32), extra: &[String]) -> 
             known_in: None,
             not_checked: false,
         };
-        match directives::check(&name, ctx, &args, d.block.is_some(), version) {
+        let result = directives::check(&name, ctx, &args, d.block.is_some(), version);
+        // In a template, `{{ x }}` after a name reads as a block: the shape of a
+        // directive is not judged there.
+        let template = templates.entry(d.span.file).or_insert_with(|| {
+            super::template::template_kind(&config.sources.get(d.span.file).src).is_some()
+        });
+        let result = match result {
+            Err(r)
+                if *template
+                    && matches!(
+                        r.kind,
+                        RefusalKind::NotTerminatedBySemicolon | RefusalKind::NoOpeningBrace
+                    ) =>
+            {
+                Ok(())
+            }
+            other => other,
+        };
+        // A value that is a template placeholder (`${SSL_VERIFY}`, `{{ depth }}`) is not
+        // what nginx will read: its value and argument count are not judged.
+        let result = match result {
+            Err(r)
+                if matches!(
+                    r.kind,
+                    RefusalKind::InvalidValue | RefusalKind::InvalidNumberOfArguments
+                ) && args.iter().any(|a| placeholder(a)) =>
+            {
+                Ok(())
+            }
+            other => other,
+        };
+        match result {
             Err(r) if r.kind == RefusalKind::UnknownDirective => {
                 let known_in = directives::known_in_any_version(&name);
                 let mut f = refused(r.kind, r.message);

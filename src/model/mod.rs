@@ -119,6 +119,10 @@ pub struct Server<'a> {
     pub inner: Vec<&'a Directive>,
     /// `access_log` directives in effect at the server level (its own or inherited).
     pub access_logs: Vec<Setting<'a>>,
+    /// Not a `server {}` block but a TLS snippet read alone (`ssl_*` lines meant for the
+    /// servers that include it): its settings as a server would have them, with no
+    /// listener.
+    pub snippet: bool,
 }
 
 impl<'a> Server<'a> {
@@ -132,7 +136,8 @@ impl<'a> Server<'a> {
     /// nginx treats the server as a TLS server: a `listen ... ssl`, `ssl on`, or an
     /// `ssl_certificate` (nginx then loads and checks every ssl_* setting).
     pub fn ssl_configured(&self) -> bool {
-        self.listens.iter().any(|l| l.ssl)
+        self.snippet
+            || self.listens.iter().any(|l| l.ssl)
             || !self.ssl.certificates.is_empty()
             || self
                 .ssl
@@ -143,6 +148,9 @@ impl<'a> Server<'a> {
     /// Connections to this server are TLS: some listen socket has `ssl` (for `http`)
     /// or `ssl on` is set.
     pub fn tls_listener(&self) -> bool {
+        if self.snippet {
+            return true;
+        }
         self.listens.iter().any(|l| l.ssl)
             || self
                 .ssl
@@ -170,7 +178,13 @@ impl<'a> Server<'a> {
             .find(|n| !n.is_empty())
             .cloned()
             .or_else(|| self.listens.first().map(|l| l.socket.clone()))
-            .unwrap_or_else(|| "server".into())
+            .unwrap_or_else(|| {
+                if self.snippet {
+                    "(any server that includes this file)".into()
+                } else {
+                    "server".into()
+                }
+            })
     }
 }
 
@@ -279,9 +293,14 @@ impl<'a> Model<'a> {
         let mut http_level = Vec::new();
         // The servers being read, by the span of their block (innermost last).
         let mut open: Vec<(Span, usize)> = Vec::new();
+        // Top-level lines of a file read as if included in a server.
+        let mut server_snippet: Vec<&'a Directive> = Vec::new();
         config.walk(&mut |v| {
             let d = v.directive;
             all.push(d);
+            if v.parents.is_empty() && v.context == ["http", "server"] {
+                server_snippet.push(d);
+            }
             // Which server (if any) this directive belongs to: the nearest `server`
             // parent that sits at http/stream level.
             let parent_server = v.parents.iter().rposition(|p| p.is("server"));
@@ -338,6 +357,7 @@ impl<'a> Model<'a> {
                         ssl: Ssl::default(),
                         inner: Vec::new(),
                         access_logs: Vec::new(),
+                        snippet: false,
                     });
                     open.push((d.span, servers.len() - 1));
                 } else if SSL_NAMES.contains(&name.as_ref()) {
@@ -353,6 +373,51 @@ impl<'a> Model<'a> {
                 }
             }
         });
+        // A TLS snippet read alone (`ssl_verify_client on; ssl_client_certificate ...;`,
+        // included by servers nginx reads elsewhere): checked as the server it is meant
+        // for, so that its CA, CRL and certificate files are read and judged.
+        let main_seen = config.roots.iter().any(|r| r.context.is_empty());
+        let tls = |list: &[&Directive]| {
+            list.iter().any(|d| {
+                matches!(
+                    d.name.as_str().as_ref(),
+                    "ssl_verify_client"
+                        | "ssl_client_certificate"
+                        | "ssl_trusted_certificate"
+                        | "ssl_crl"
+                        | "ssl_certificate"
+                )
+            })
+        };
+        let http_tls = http_ssl
+            .get(&Protocol::Http)
+            .is_some_and(|l| tls(l.as_slice()));
+        if servers.is_empty()
+            && !main_seen
+            && let Some(root) = config.roots.first()
+            && (http_tls || tls(&server_snippet))
+        {
+            let parsed = crate::config::parse(b"server {}", root.file);
+            if let Some(block) = parsed.directives.into_iter().next() {
+                let block: &'a Directive = Box::leak(Box::new(block));
+                let mut ssl = Ssl::default();
+                for d in &server_snippet {
+                    if SSL_NAMES.contains(&d.name.as_str().as_ref()) {
+                        assign(&mut ssl, d, false);
+                    }
+                }
+                servers.push(Server {
+                    protocol: Protocol::Http,
+                    block,
+                    names: Vec::new(),
+                    listens: Vec::new(),
+                    ssl,
+                    inner: server_snippet.clone(),
+                    access_logs: Vec::new(),
+                    snippet: true,
+                });
+            }
+        }
         for server in &mut servers {
             let inherited = http_ssl.get(&server.protocol).cloned().unwrap_or_default();
             let mut base = Ssl::default();
@@ -379,7 +444,7 @@ impl<'a> Model<'a> {
                 },
                 ssl_on: own.ssl_on.or(base.ssl_on),
             };
-            if server.listens.is_empty() && server.protocol == Protocol::Http {
+            if server.listens.is_empty() && server.protocol == Protocol::Http && !server.snippet {
                 server.listens.push(Listen {
                     directive: None,
                     socket: "*:80".into(),

@@ -28,7 +28,7 @@ impl CertFiles {
                 .chain(ssl.certificates.iter().copied());
             for setting in settings {
                 let value = setting.value();
-                if value.contains('$') || value.starts_with("data:") {
+                if value.is_empty() || value.contains('$') || value.starts_with("data:") {
                     continue;
                 }
                 let path = model.path(&setting);

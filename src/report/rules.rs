@@ -4,7 +4,8 @@ use crate::rules;
 
 /// The rules table, as `nginx-mtls-lint rules` prints it.
 pub fn rules_table() -> String {
-    let mut out = String::from("| code | name | severity | what it finds |\n|---|---|---|---|\n");
+    let mut out =
+        String::from("| code | name | default severity | what it finds |\n|---|---|---|---|\n");
     for r in rules::registry() {
         let i = r.info();
         out.push_str(&format!(
@@ -16,6 +17,24 @@ pub fn rules_table() -> String {
             i.summary()
         ));
     }
+    out
+}
+
+/// The rules as aligned text for a terminal: code, default severity, name, and what
+/// it finds.
+pub fn rules_text() -> String {
+    let mut out = String::new();
+    for r in rules::registry() {
+        let i = r.info();
+        out.push_str(&format!(
+            "{}  {:<7}  {}\n         {}\n",
+            i.code,
+            i.severity.as_str(),
+            i.name,
+            i.summary()
+        ));
+    }
+    out.push_str("\n`nginx-mtls-lint rule CODE` prints a rule's documentation.\n");
     out
 }
 

@@ -20,6 +20,7 @@ mod mtls007_directive_not_allowed_here;
 mod mtls008_invalid_directive_arguments;
 mod mtls009_invalid_directive_value;
 mod mtls010_duplicate_directive;
+mod mtls011_unknown_variable;
 mod mtls012_site_not_loaded;
 mod mtls013_template_file;
 mod mtls101_verify_client_without_ca;
@@ -40,6 +41,11 @@ mod mtls115_ca_names_list_too_large;
 mod mtls116_no_ca_names_advertised;
 mod mtls117_certificate_in_crl_file;
 mod mtls118_log_format_without_verify;
+mod mtls119_dn_regex_unanchored;
+mod mtls120_raw_client_cert_in_header;
+mod mtls121_error_page_in_location_unused;
+mod mtls122_error_log_hides_verify_failures;
+mod mtls123_ssl_directive_deprecated;
 mod mtls201_ca_certificate_expiring;
 mod mtls202_server_certificate_unreadable;
 mod mtls203_server_key_mismatch;
@@ -70,6 +76,7 @@ pub fn registry() -> Vec<&'static dyn Rule> {
         &mtls008_invalid_directive_arguments::Rule008,
         &mtls009_invalid_directive_value::Rule009,
         &mtls010_duplicate_directive::Rule010,
+        &mtls011_unknown_variable::Rule011,
         &mtls012_site_not_loaded::Rule012,
         &mtls013_template_file::Rule013,
         &mtls101_verify_client_without_ca::Rule101,
@@ -90,6 +97,11 @@ pub fn registry() -> Vec<&'static dyn Rule> {
         &mtls116_no_ca_names_advertised::Rule116,
         &mtls117_certificate_in_crl_file::Rule117,
         &mtls118_log_format_without_verify::Rule118,
+        &mtls119_dn_regex_unanchored::Rule119,
+        &mtls120_raw_client_cert_in_header::Rule120,
+        &mtls121_error_page_in_location_unused::Rule121,
+        &mtls122_error_log_hides_verify_failures::Rule122,
+        &mtls123_ssl_directive_deprecated::Rule123,
         &mtls201_ca_certificate_expiring::Rule201,
         &mtls202_server_certificate_unreadable::Rule202,
         &mtls203_server_key_mismatch::Rule203,

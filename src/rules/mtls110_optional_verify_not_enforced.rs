@@ -106,6 +106,10 @@ impl Rule for Rule110 {
             }
         }
         for s in &cx.model.servers {
+            // A snippet read alone: what it lacks may be in the server that includes it.
+            if s.snippet {
+                continue;
+            }
             let mode = s.verify_mode();
             if s.protocol != Protocol::Http
                 || !matches!(mode, VerifyMode::Optional | VerifyMode::OptionalNoCa)

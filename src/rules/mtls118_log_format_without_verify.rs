@@ -50,6 +50,10 @@ impl Rule for Rule118 {
         // and log_format lines, was not seen, so nothing is said of what it holds.
         let main_seen = cx.config.roots.iter().any(|r| r.context.is_empty());
         for s in &cx.model.servers {
+            // A snippet read alone: what it lacks may be in the server that includes it.
+            if s.snippet {
+                continue;
+            }
             if s.protocol != Protocol::Http || !s.mtls() {
                 continue;
             }
@@ -59,7 +63,7 @@ impl Rule for Rule118 {
                         &INFO,
                         Location::Span(s.block.name.span),
                         format!(
-                            "mutual-TLS server {} has no access_log: nginx writes logs/access.log in the \"combined\" format, which does not record $ssl_client_verify",
+                            "mutual-TLS server {} has no access_log: nginx writes its default access log (logs/access.log under its prefix; /var/log/nginx/access.log in the Debian and nginx.org packages) in the \"combined\" format, which does not record $ssl_client_verify",
                             s.display_name()
                         ),
                     )

@@ -57,7 +57,7 @@ impl Rule for Rule202 {
             if !s.tls_listener() {
                 continue;
             }
-            if s.ssl.certificates.is_empty() {
+            if s.ssl.certificates.is_empty() && !s.snippet {
                 // An include that could not be read may hold the certificate: MTLS002
                 // reports it (one finding for one cause).
                 let inside = |sp: crate::config::Span, b: crate::config::Span| {
@@ -92,7 +92,7 @@ impl Rule for Rule202 {
             }
             for setting in &s.ssl.certificates {
                 let value = setting.value();
-                if value.contains('$') || value.starts_with("data:") {
+                if value.is_empty() || value.contains('$') || value.starts_with("data:") {
                     continue;
                 }
                 if let Some(Err(e)) = cx.files.get(&cx.model.path(setting)) {
@@ -134,7 +134,8 @@ impl Rule for Rule202 {
             }
             for key in &s.ssl.certificate_keys {
                 let value = key.value();
-                if value.contains('$')
+                if value.is_empty()
+                    || value.contains('$')
                     || value.starts_with("data:")
                     || value.starts_with("engine:")
                     || value.starts_with("store:")

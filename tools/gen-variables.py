@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""Generate src/config/variables_table.rs from nginx's own source.
+
+Reads the variable arrays of the TLS modules (``ngx_http_ssl_vars[]`` of
+src/http/modules/ngx_http_ssl_module.c, ``ngx_stream_ssl_vars[]`` of
+src/stream/ngx_stream_ssl_module.c and ``ngx_stream_ssl_preread_vars[]`` of
+src/stream/ngx_stream_ssl_preread_module.c) from every ``release-X.Y.Z`` tag
+of a git directory, from ``--since`` (default 1.18.0) to the newest, and
+writes, for every ``ssl_*`` variable, the releases it exists in (first and
+last of each unbroken run of releases).
+
+Only facts are emitted (variable names, module names, versions); no nginx
+code is copied.
+
+Usage:
+    python3 tools/gen-variables.py --git-dir /path/to/nginx.git \
+        --out src/config/variables_table.rs
+    cargo test --lib config::variables
+
+Python 3.11, standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+
+# (protocol, module, source file, array name)
+SOURCES = [
+    ("Http", "ngx_http_ssl_module", "src/http/modules/ngx_http_ssl_module.c", "ngx_http_ssl_vars"),
+    ("Stream", "ngx_stream_ssl_module", "src/stream/ngx_stream_ssl_module.c", "ngx_stream_ssl_vars"),
+    (
+        "Stream",
+        "ngx_stream_ssl_preread_module",
+        "src/stream/ngx_stream_ssl_preread_module.c",
+        "ngx_stream_ssl_preread_vars",
+    ),
+]
+
+
+def git(git_dir: str, *args: str) -> str:
+    out = subprocess.run(
+        ["git", "--git-dir", git_dir, *args],
+        check=True,
+        capture_output=True,
+    )
+    return out.stdout.decode("utf-8", "replace")
+
+
+def releases(git_dir: str, since: tuple[int, int, int]) -> list[tuple[int, int, int]]:
+    tags = []
+    for line in git(git_dir, "tag", "--list", "release-*").split():
+        m = re.fullmatch(r"release-(\d+)\.(\d+)\.(\d+)", line.strip())
+        if m:
+            v = tuple(int(x) for x in m.groups())
+            if v >= since:
+                tags.append(v)
+    return sorted(tags)
+
+
+def variables(text: str, array: str) -> list[str] | None:
+    """The names in `static ngx_*_variable_t ARRAY[] = { ... }`, or None."""
+    m = re.search(
+        r"static\s+ngx_\w+_variable_t\s+" + re.escape(array) + r"\s*\[\]\s*=\s*\{(.*?)ngx_\w+_null_variable",
+        text,
+        re.S,
+    )
+    if not m:
+        return None
+    body = m.group(1)
+    for line in body.splitlines():
+        if line.lstrip().startswith("#"):
+            print(f"warning: preprocessor line in {array}: {line.strip()}", file=sys.stderr)
+    return re.findall(r'\{\s*ngx_string\("([^"]+)"\)', body)
+
+
+def runs(present: list[bool], tags: list[tuple[int, int, int]]) -> list[tuple[tuple, tuple]]:
+    out = []
+    start = None
+    for i, p in enumerate(present):
+        if p and start is None:
+            start = i
+        if not p and start is not None:
+            out.append((tags[start], tags[i - 1]))
+            start = None
+    if start is not None:
+        out.append((tags[start], tags[-1]))
+    return out
+
+
+def v(t: tuple[int, int, int]) -> str:
+    return f"V({t[0]}, {t[1]}, {t[2]})"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--git-dir", required=True)
+    ap.add_argument("--since", default="1.18.0")
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    since = tuple(int(x) for x in args.since.split("."))
+    tags = releases(args.git_dir, since)
+    if not tags:
+        print("no release tags found", file=sys.stderr)
+        return 1
+    # (protocol, module, name) -> [present per tag]
+    seen: dict[tuple[str, str, str], list[bool]] = {}
+    for i, t in enumerate(tags):
+        ref = f"release-{t[0]}.{t[1]}.{t[2]}"
+        for protocol, module, path, array in SOURCES:
+            try:
+                text = git(args.git_dir, "show", f"{ref}:{path}")
+            except subprocess.CalledProcessError:
+                print(f"warning: {ref} has no {path}", file=sys.stderr)
+                continue
+            names = variables(text, array)
+            if names is None:
+                print(f"warning: {ref}:{path} has no {array}[]", file=sys.stderr)
+                continue
+            for n in names:
+                if not n.startswith("ssl_"):
+                    print(f"warning: {ref}: {n} does not start with ssl_", file=sys.stderr)
+                key = (protocol, module, n)
+                seen.setdefault(key, [False] * len(tags))[i] = True
+    rows = []
+    for (protocol, module, name), present in seen.items():
+        for first, last in runs(present, tags):
+            rows.append((protocol, name, module, first, last))
+    rows.sort()
+    first_tag = f"release-{tags[0][0]}.{tags[0][1]}.{tags[0][2]}"
+    last_tag = f"release-{tags[-1][0]}.{tags[-1][1]}.{tags[-1][2]}"
+    lines = [
+        "// @generated by tools/gen-variables.py -- do not edit by hand.",
+        f"// Source: nginx git, {first_tag} .. {last_tag} ({len(tags)} releases).",
+        "// Facts only (variable names, modules, versions) read from the",
+        "// ngx_http_ssl_vars[], ngx_stream_ssl_vars[] and ngx_stream_ssl_preread_vars[]",
+        "// arrays; see tools/gen-variables.py to regenerate.",
+        "",
+        "use super::{Namespace as N, SslVariable as S};",
+        "use crate::config::directives::Version as V;",
+        "",
+        "/// Oldest release read.",
+        f"pub const OLDEST: V = {v(tags[0])};",
+        "/// Newest release read.",
+        f"pub const NEWEST: V = {v(tags[-1])};",
+        "",
+        "/// Every `ssl_*` variable of the TLS modules, by namespace and name, with the first",
+        "/// and last release of each unbroken run of releases that have it.",
+        f"pub static SSL_VARIABLES: [S; {len(rows)}] = [",
+    ]
+    for protocol, name, module, first, last in rows:
+        lines.append(
+            f'    S {{ namespace: N::{protocol}, name: "{name}", module: "{module}", first: {v(first)}, last: {v(last)} }},'
+        )
+    lines.append("];")
+    with open(args.out, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    print(f"{len(rows)} variables, {len(tags)} releases -> {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
