@@ -63,6 +63,12 @@ fn write_pki(dir: &Path) {
         &format!("{}{}", srv_int.pem, server.pem),
     );
     w("server.key", &server.key.serialize_pem());
+    // A server certificate issued directly by the client root (MTLS204's valid case).
+    let mut by_root = leaf("root-issued.example.com");
+    by_root.eku = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let by_root = by_root.signed_by(&root);
+    w("server-by-root.pem", &by_root.pem);
+    w("server-by-root.key", &by_root.key.serialize_pem());
     w("client.key", &client.key.serialize_pem());
     w("expired-ca.pem", &expired_ca.pem);
     w("expiring-ca.pem", &expiring_ca.pem);

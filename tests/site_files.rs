@@ -259,3 +259,30 @@ fn a_tls_snippet_alone_is_checked_as_its_server() {
     }
     assert_eq!(doc["summary"]["mtls_servers"], 1);
 }
+
+/// A repository checkout of a tree installed elsewhere: its nginx.conf includes
+/// `/etc/nginx/conf.d/*.conf` (where this `conf.d/` is copied to). The site file is not
+/// called "not loaded".
+#[test]
+fn a_checkout_of_a_tree_installed_elsewhere_is_not_called_not_loaded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("deploy/nginx");
+    fs::create_dir_all(dir.join("conf.d")).unwrap();
+    fs::write(
+        dir.join("nginx.conf"),
+        "events {}\nhttp {\n    include /nonexistent-install/nginx/conf.d/*.conf;\n    include /etc/nginx/conf.d/*.conf;\n}\n",
+    )
+    .unwrap();
+    fs::write(dir.join("conf.d/app.conf"), SITE).unwrap();
+    let (_, doc) = lint(&dir.join("conf.d/app.conf"));
+    let codes: Vec<String> = findings_in(&doc, "app.conf")
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect();
+    assert!(!codes.contains(&"MTLS012".to_string()), "{doc}");
+    assert!(
+        codes.contains(&"MTLS102".to_string()),
+        "still checked: {doc}"
+    );
+    assert_eq!(doc["summary"]["input"]["read_as"], "site");
+}

@@ -363,16 +363,28 @@ fn in_tree(path: &Path, mut alone: Config, opts: &LoadOptions) -> Config {
             // matches: the tree is a checkout of one installed elsewhere
             // (`include /usr/local/openresty/nginx/conf/logging.conf;`), so nothing is
             // said of whether nginx loads the file.
+            // The same for `include /etc/nginx/conf.d/*.conf;` in a checkout whose
+            // file lies in a `conf.d/` of its own: the include means this directory
+            // once installed.
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            let own_dir = std::fs::canonicalize(path)
+                .ok()
+                .and_then(|p| p.parent().map(Path::to_path_buf));
             let elsewhere = name.is_some_and(|name| {
                 tree.files.iter().any(|f| {
                     let mut found = Vec::new();
                     collect_includes(&f.directives, &mut found);
                     found.iter().any(|(_, pattern)| {
                         let target = tree.prefix.join(String::from_utf8_lossy(pattern).as_ref());
-                        let dir_missing = target.parent().is_some_and(|d| !d.is_dir());
+                        let Some(dir) = target.parent() else {
+                            return false;
+                        };
+                        let same_name = dir.file_name().is_some()
+                            && dir.file_name() == own_dir.as_deref().and_then(Path::file_name);
+                        let other_place = std::fs::canonicalize(dir).ok() != own_dir;
                         let base = target.file_name().map(|b| b.to_string_lossy().into_owned());
-                        dir_missing
+                        other_place
+                            && (!dir.is_dir() || same_name)
                             && base.is_some_and(|b| {
                                 glob::Pattern::new(&b).is_ok_and(|p| p.matches(&name))
                             })

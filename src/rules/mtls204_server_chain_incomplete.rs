@@ -90,7 +90,14 @@ impl Rule for Rule204 {
                     continue;
                 }
                 let last = &certs[certs.len() - 1];
-                if certs.len() == 1 && !last.info.self_issued {
+                // Issued by a root the server itself trusts (loads as a client CA):
+                // there is no intermediate to send.
+                let by_known_root = cx.files.ca_bundles(cx.model, s).iter().any(|(_, b)| {
+                    b.certificates
+                        .iter()
+                        .any(|c| c.info.openssl_self_signed && issued_by(last, c))
+                });
+                if certs.len() == 1 && !last.info.self_issued && !by_known_root {
                     let mut f = Finding::new(
                         &INFO,
                         at,
