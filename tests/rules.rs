@@ -295,6 +295,11 @@ fn fixtures_get_nginx_t_verdict_of_real_nginx() {
     for rule_dir in dirs {
         let name = rule_dir.file_name().unwrap().to_string_lossy().into_owned();
         for kind in ["valid", "invalid"] {
+            // A template is not what nginx reads: its placeholders are deliberately not
+            // judged (nginx -t fails on the raw file).
+            if name.starts_with("mtls013") && kind == "invalid" {
+                continue;
+            }
             let conf = tmp.path().join(format!("{name}-{kind}.conf"));
             fs::copy(rule_dir.join(format!("{kind}.conf")), &conf).unwrap();
             // A fixture that loads a module needs it installed (libnginx-mod-*).

@@ -5,13 +5,13 @@
 pub fn template_kind(src: &[u8]) -> Option<&'static str> {
     let has = |needle: &[u8]| src.windows(needle.len()).any(|w| w == needle);
     if has(b"{{") && has(b"}}") {
-        return Some("Jinja/Go template ({{ ... }})");
+        return Some("a Jinja/Go template ({{ ... }})");
     }
     if has(b"{%") && has(b"%}") {
-        return Some("Jinja template ({% ... %})");
+        return Some("a Jinja template ({% ... %})");
     }
     if has(b"<%") && has(b"%>") {
-        return Some("ERB/EPP template (<% ... %>)");
+        return Some("an ERB/EPP template (<% ... %>)");
     }
     // envsubst: `${NAME}` with a capital-letter name (nginx's own variables are
     // lower case).
@@ -29,11 +29,11 @@ pub fn template_kind(src: &[u8]) -> Option<&'static str> {
             && name.first().is_some_and(u8::is_ascii_uppercase)
             && name.iter().all(|b| !b.is_ascii_lowercase())
         {
-            return Some("envsubst template (${NAME})");
+            return Some("an envsubst template (${NAME})");
         }
         // `${web.login.port}` (Zimbra's templates): no nginx variable has a dot.
         if closed && name.contains(&b'.') {
-            return Some("template (${name.with.dots})");
+            return Some("a template (${name.with.dots})");
         }
         i = start;
     }

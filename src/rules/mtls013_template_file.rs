@@ -55,7 +55,7 @@ impl Rule for Rule013 {
                     &INFO,
                     Location::File(file.path.clone()),
                     format!(
-                        "this file looks like a {kind}, not nginx configuration: placeholders are not nginx syntax{}; values that are placeholders are not checked, the rest is",
+                        "this file looks like {kind}, not nginx configuration: placeholders are not nginx syntax{}; values that are placeholders are not checked, the rest is",
                         if errors > 0 {
                             format!(" ({errors} syntax error{} around them)", if errors == 1 { "" } else { "s" })
                         } else {
