@@ -286,3 +286,49 @@ fn a_checkout_of_a_tree_installed_elsewhere_is_not_called_not_loaded() {
     );
     assert_eq!(doc["summary"]["input"]["read_as"], "site");
 }
+
+/// `verify --config` a site file of a tree: the servers of that file.
+#[test]
+fn verify_reads_a_site_file_through_its_tree() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    layout(dir);
+    fs::write(
+        dir.join("sites-available/second"),
+        OTHER.replace(
+            "ssl_verify_client on;",
+            "ssl_verify_client on;\n    ssl_client_certificate snakeoil.pem;",
+        ),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        "../sites-available/second",
+        dir.join("sites-enabled/second"),
+    )
+    .unwrap();
+    let out = common::tool()
+        .args(["verify", "-c"])
+        .arg(dir.join("sites-available/default"))
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let results = v["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "{v}");
+    assert!(
+        results[0]["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with("default")),
+        "{v}"
+    );
+    // The whole tree has both.
+    let out = common::tool()
+        .args(["verify", "-c"])
+        .arg(dir.join("nginx.conf"))
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["results"].as_array().map(Vec::len), Some(2), "{v}");
+}

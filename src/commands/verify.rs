@@ -54,6 +54,21 @@ pub fn run(args: &VerifyArgs) -> Result<u8, Error> {
         path: args.config.display().to_string(),
         message: e.to_string(),
     })?;
+    // A site file read through its nginx.conf: the servers of that file (the request may
+    // still be decided by another file's server on the same socket, which each result
+    // names as its handshake server).
+    let results = match config.focus {
+        Some(id) => {
+            let focus = config.sources.path(id).display().to_string();
+            let mine: Vec<_> = results
+                .iter()
+                .filter(|r| r.file == focus)
+                .cloned()
+                .collect();
+            if mine.is_empty() { results } else { mine }
+        }
+        None => results,
+    };
     let report = client_report(client.as_ref());
     let accepted = report.problems.is_empty() && results.iter().all(|r| !r.rejected);
     let doc = Document {
