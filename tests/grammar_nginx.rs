@@ -217,21 +217,9 @@ fn conf_files(dir: &Path) -> Vec<PathBuf> {
 
 /// `nginx -t` with the file's own directory as prefix, as the file stands.
 fn nginx_t_in_place(conf: &Path) -> bool {
-    let tmp = tempfile::tempdir().unwrap();
-    let d = tmp.path().display();
+    let scratch = tempfile::tempdir().unwrap();
     let conf = std::fs::canonicalize(conf).unwrap();
-    let mut prefix = conf.parent().unwrap().display().to_string();
-    prefix.push('/');
-    std::process::Command::new(common::nginx_bin())
-        .arg("-t")
-        .arg("-p")
-        .arg(prefix)
-        .arg("-c")
-        .arg(&conf)
-        .arg("-g")
-        .arg(format!("pid {d}/nginx.pid; error_log {d}/error.log;"))
-        .output()
-        .unwrap()
+    common::nginx_t_in(conf.parent().unwrap(), &conf, scratch.path())
         .status
         .success()
 }
@@ -268,12 +256,7 @@ fn no_finding_says_nginx_t_fails_where_it_passes() {
     if !common::have_tools(&["nginx"]) {
         return;
     }
-    let v = std::process::Command::new(common::nginx_bin())
-        .arg("-v")
-        .output()
-        .unwrap();
-    let v = String::from_utf8_lossy(&v.stderr);
-    let version = v.split('/').nth(1).unwrap_or("").trim().to_string();
+    let version = common::nginx_version();
     let mut files = conf_files(Path::new("grammar-tests"));
     files.extend(conf_files(Path::new("sample-configs")));
     let shared = Path::new("../shared/corpus");

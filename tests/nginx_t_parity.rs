@@ -395,17 +395,7 @@ fn cases(pki: &Path) -> Vec<Conf> {
 /// What nginx said: (ok, message after `[emerg]` without `in FILE:LINE`, line).
 fn nginx_t(dir: &Path, conf: &Path) -> (bool, String, Option<usize>) {
     let out = common::nginx_check(dir, conf, "-t");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let emerg = stderr
-        .lines()
-        .find_map(|l| l.split("[emerg] ").nth(1))
-        .map(|l| l.split_once(": ").map_or(l, |(_, m)| m).to_string())
-        .unwrap_or_default();
-    let conf_name = conf.display().to_string();
-    let (message, line) = match emerg.rsplit_once(&format!(" in {conf_name}:")) {
-        Some((m, l)) => (m.to_string(), l.trim().parse().ok()),
-        None => (emerg.clone(), None),
-    };
+    let (message, line) = common::emerg(&String::from_utf8_lossy(&out.stderr), conf);
     (out.status.success(), message, line)
 }
 
@@ -444,18 +434,6 @@ fn tool(conf: &Path, version: &str) -> Vec<(Option<u64>, String, String)> {
         .collect()
 }
 
-fn nginx_version() -> String {
-    let out = std::process::Command::new(common::nginx_bin())
-        .arg("-v")
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stderr)
-        .split('/')
-        .nth(1)
-        .map(|v| v.trim().to_string())
-        .unwrap_or_default()
-}
-
 #[test]
 fn tool_verdict_equals_nginx_t_on_every_mutation() {
     if !common::have_tools(&["nginx"]) {
@@ -463,7 +441,7 @@ fn tool_verdict_equals_nginx_t_on_every_mutation() {
     }
     let pki = tempfile::tempdir().unwrap();
     write_pki(pki.path());
-    let version = nginx_version();
+    let version = common::nginx_version();
     let port = common::free_port();
     let stream_port = common::free_port();
     let mut report = String::from(

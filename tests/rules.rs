@@ -276,13 +276,7 @@ fn fixtures_get_nginx_t_verdict_of_real_nginx() {
     if !common::have_tools(&["nginx"]) {
         return;
     }
-    let v = std::process::Command::new(common::nginx_bin())
-        .arg("-v")
-        .output()
-        .unwrap();
-    let v = String::from_utf8_lossy(&v.stderr).into_owned();
-    let version = nginx_mtls_lint::util::parse_version(v.split('/').nth(1).unwrap_or("").trim())
-        .expect("nginx -v");
+    let version = nginx_mtls_lint::util::parse_version(&common::nginx_version()).expect("nginx -v");
     let tmp = tempfile::tempdir().unwrap();
     write_pki(tmp.path());
     let mut dirs: Vec<_> = fs::read_dir("tests/rules")
@@ -319,28 +313,8 @@ fn fixtures_get_nginx_t_verdict_of_real_nginx() {
                 );
                 continue;
             }
-            let d = tmp.path().display();
-            let out = std::process::Command::new(common::nginx_bin())
-                .arg("-t")
-                .arg("-p")
-                .arg(tmp.path())
-                .arg("-c")
-                .arg(&conf)
-                .arg("-g")
-                .arg(format!("pid {d}/nginx.pid; error_log {d}/error.log;"))
-                .output()
-                .unwrap();
-            let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-            let emerg = stderr
-                .lines()
-                .find_map(|l| l.split("[emerg] ").nth(1))
-                .map(|l| l.split_once(": ").map_or(l, |(_, m)| m).to_string())
-                .unwrap_or_default();
-            let place = format!(" in {}:", conf.display());
-            let (message, line) = match emerg.rsplit_once(&place) {
-                Some((m, l)) => (m.to_string(), l.trim().parse::<usize>().ok()),
-                None => (emerg.clone(), None),
-            };
+            let out = common::nginx_t_in(tmp.path(), &conf, tmp.path());
+            let (message, line) = common::emerg(&String::from_utf8_lossy(&out.stderr), &conf);
             let tool = failing(&conf, version);
             let nginx_ok = out.status.success();
             if nginx_ok != tool.is_empty() {

@@ -172,3 +172,45 @@ impl Drop for Nginx {
 pub fn tool() -> Command {
     Command::new(env!("CARGO_BIN_EXE_nginx-mtls-lint"))
 }
+
+/// The version of the nginx under test, as `nginx -v` prints it (`1.22.1`).
+pub fn nginx_version() -> String {
+    let out = Command::new(nginx_bin())
+        .arg("-v")
+        .output()
+        .expect("cannot run nginx -v");
+    String::from_utf8_lossy(&out.stderr)
+        .split('/')
+        .nth(1)
+        .map(|v| v.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// `nginx -t` on `conf` with `prefix` as prefix, its pid and error log in `scratch`.
+pub fn nginx_t_in(prefix: &Path, conf: &Path, scratch: &Path) -> Output {
+    let d = scratch.display();
+    Command::new(nginx_bin())
+        .arg("-t")
+        .arg("-p")
+        .arg(format!("{}/", prefix.display()))
+        .arg("-c")
+        .arg(conf)
+        .arg("-g")
+        .arg(format!("pid {d}/nginx.pid; error_log {d}/error.log;"))
+        .output()
+        .expect("cannot run nginx")
+}
+
+/// nginx's first `[emerg]` on stderr: the message (without time, pid and `in FILE:LINE`)
+/// and the line, when it names `conf`.
+pub fn emerg(stderr: &str, conf: &Path) -> (String, Option<usize>) {
+    let emerg = stderr
+        .lines()
+        .find_map(|l| l.split("[emerg] ").nth(1))
+        .map(|l| l.split_once(": ").map_or(l, |(_, m)| m).to_string())
+        .unwrap_or_default();
+    match emerg.rsplit_once(&format!(" in {}:", conf.display())) {
+        Some((m, l)) => (m.to_string(), l.trim().parse().ok()),
+        None => (emerg.clone(), None),
+    }
+}
