@@ -73,19 +73,21 @@ impl Rule for Rule101 {
             let Some(verify) = s.ssl.verify_client else {
                 continue;
             };
+            // nginx's words changed in 1.27.2, when ssl_trusted_certificate began to count.
+            let nginx = if trusted_ok {
+                "no ssl_client_certificate or ssl_trusted_certificate for ssl_verify_client"
+            } else {
+                "no ssl_client_certificate for ssl_verify_client"
+            };
             let mut f = Finding::new(
                 &INFO,
                 Location::Span(verify.span()),
                 format!(
-                    "ssl_verify_client {} without ssl_client_certificate: nginx -t fails with \"no ssl_client_certificate for ssl_verify_client\"",
+                    "ssl_verify_client {} without ssl_client_certificate: nginx -t fails with \"{nginx}\"",
                     mode.as_str()
                 ),
             )
-            .refused(if trusted_ok {
-                "no ssl_client_certificate or ssl_trusted_certificate for ssl_verify_client"
-            } else {
-                "no ssl_client_certificate for ssl_verify_client"
-            })
+            .refused(nginx)
             .label("needs a CA file")
             .help("add `ssl_client_certificate /path/to/client-ca.pem;` (the CA that issued your client certificates) next to ssl_verify_client");
             if let Some(t) = s.ssl.trusted_certificate {
