@@ -23,6 +23,7 @@ mod mtls010_duplicate_directive;
 mod mtls011_unknown_variable;
 mod mtls012_site_not_loaded;
 mod mtls013_template_file;
+mod mtls014_events_block_missing;
 mod mtls101_verify_client_without_ca;
 mod mtls102_trust_file_unreadable;
 mod mtls103_private_key_in_trust_file;
@@ -79,6 +80,7 @@ pub fn registry() -> Vec<&'static dyn Rule> {
         &mtls011_unknown_variable::Rule011,
         &mtls012_site_not_loaded::Rule012,
         &mtls013_template_file::Rule013,
+        &mtls014_events_block_missing::Rule014,
         &mtls101_verify_client_without_ca::Rule101,
         &mtls102_trust_file_unreadable::Rule102,
         &mtls103_private_key_in_trust_file::Rule103,
