@@ -278,6 +278,15 @@ pub struct LogsArgs {
     /// Threads used for batch reading (default: the number of CPUs).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// `--follow`: keep reading a rotated (renamed or deleted) log until it has not grown
+    /// for this long after the new file got data; old nginx workers of a graceful
+    /// shutdown keep writing to it.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration_arg)]
+    pub rotate_grace: std::time::Duration,
+    /// A `.gz` log may expand at most this many times its compressed size (plus 16 MiB);
+    /// past it reading that file stops with an error. Real logs compress 5 to 50 times.
+    #[arg(long, value_name = "N", default_value_t = crate::logs::batch::DEFAULT_MAX_GZIP_RATIO)]
+    pub max_gzip_ratio: u64,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

@@ -784,3 +784,312 @@ fn endless_input_is_cut_off() {
         run_cmd(c, In::Keep).expect(2, &["<stdin>", "more than 268435456 bytes"]);
     }
 }
+
+/// Issue #19, item 12: 20 MB of gzip members that expand to 20 GB of newlines. Reading
+/// stops once the output is more than `--max-gzip-ratio` (default 200) times the
+/// compressed bytes read, plus 16 MiB: in batch mode with exit 2 and a message naming the
+/// file and the option, under `--follow` with a hint.
+#[test]
+fn gzip_bomb_is_cut_off() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bomb = tmp.path().join("bomb.log.gz");
+    let mut member = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    member.write_all(&vec![b'\n'; MB]).unwrap();
+    let member = member.finish().unwrap();
+    let mut f = fs::File::create(&bomb).unwrap();
+    let mut written = 0;
+    while written < 20 * MB {
+        f.write_all(&member).unwrap();
+        written += member.len();
+    }
+    drop(f);
+    let t0 = Instant::now();
+    logs(&bomb).expect(
+        2,
+        &[
+            "bomb.log.gz",
+            "gzip data expands more than 200 times",
+            "--max-gzip-ratio",
+        ],
+    );
+    assert!(t0.elapsed() < Duration::from_secs(15), "{:?}", t0.elapsed());
+    // The bound is the option's.
+    run(&[
+        OsStr::new("logs"),
+        OsStr::new("--max-gzip-ratio"),
+        OsStr::new("50"),
+        bomb.as_os_str(),
+    ])
+    .expect(2, &["bomb.log.gz", "expands more than 50 times"]);
+    // --follow: the file is read up to the bound, and a hint says why it stopped.
+    let mut child = tool()
+        .args([
+            "logs",
+            "--follow",
+            "--interval",
+            "100ms",
+            "--format",
+            "jsonl",
+        ])
+        .arg(&bomb)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let so = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for l in std::io::BufRead::lines(std::io::BufReader::new(so)) {
+            let Ok(l) = l else { break };
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + TIMEOUT;
+    let mut hinted = false;
+    while !hinted && Instant::now() < deadline {
+        match rx.recv_timeout(Duration::from_secs(1)) {
+            Ok(l) => hinted = l.contains("expands more than 200 times"),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(_) => break,
+        }
+    }
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
+    let status = child.wait().unwrap();
+    assert!(hinted, "no hint about the gzip bound under --follow");
+    assert_eq!(status.code(), Some(0));
+}
+
+/// A DER TLV (definite length).
+fn der(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut v = vec![tag];
+    let n = content.len();
+    if n < 0x80 {
+        v.push(n as u8);
+    } else {
+        let b = n.to_be_bytes();
+        let skip = b.iter().take_while(|&&x| x == 0).count();
+        v.push(0x80 | (b.len() - skip) as u8);
+        v.extend_from_slice(&b[skip..]);
+    }
+    v.extend_from_slice(content);
+    v
+}
+
+/// A PFX whose authenticated safe holds `parts` encrypted parts (PBES2, PBKDF2 with
+/// `iterations` each) and a MAC of 2048 iterations; the encrypted bytes are random.
+fn pkcs12_bomb(parts: usize, iterations: u32) -> Vec<u8> {
+    let oid = |hex: &str| der(0x06, &hex::decode(hex).unwrap());
+    let int = |n: u32| {
+        let b = n.to_be_bytes();
+        let skip = b.iter().take_while(|&&x| x == 0).count().min(3);
+        let mut c = b[skip..].to_vec();
+        if c[0] & 0x80 != 0 {
+            c.insert(0, 0);
+        }
+        der(0x02, &c)
+    };
+    let data_oid = oid("2a864886f70d010701");
+    let mut safe = Vec::new();
+    for i in 0..parts {
+        let kdf = der(
+            0x30,
+            &[
+                oid("2a864886f70d01050c"),
+                der(0x30, &[der(0x04, &[i as u8; 8]), int(iterations)].concat()),
+            ]
+            .concat(),
+        );
+        let enc = der(
+            0x30,
+            &[oid("608648016503040102"), der(0x04, &[7u8; 16])].concat(),
+        );
+        let alg = der(
+            0x30,
+            &[oid("2a864886f70d01050d"), der(0x30, &[kdf, enc].concat())].concat(),
+        );
+        let eci = der(
+            0x30,
+            &[data_oid.clone(), alg, der(0x80, &[9u8; 32])].concat(),
+        );
+        let ed = der(0x30, &[int(0), eci].concat());
+        safe.extend(der(
+            0x30,
+            &[oid("2a864886f70d010706"), der(0xa0, &ed)].concat(),
+        ));
+    }
+    let auth_safe = der(0x30, &safe);
+    let content = der(
+        0x30,
+        &[data_oid, der(0xa0, &der(0x04, &auth_safe))].concat(),
+    );
+    let digest = der(
+        0x30,
+        &[
+            der(0x30, &[oid("608648016503040201"), der(0x05, &[])].concat()),
+            der(0x04, &[0u8; 32]),
+        ]
+        .concat(),
+    );
+    let mac = der(0x30, &[digest, der(0x04, &[1u8; 8]), int(2048)].concat());
+    der(0x30, &[int(3), content, mac].concat())
+}
+
+/// Issue #19, item 11: 1,000 encrypted parts at the 1M-iteration cap fit in under 1 MB
+/// and took 103 s; the total key-derivation work is now counted from the structure
+/// before any derivation runs, and refused past 10,000,000 iterations (about a second).
+/// Past the per-derivation cap the message says so (it was "Invalid parameters").
+#[test]
+fn pkcs12_key_derivation_work_is_bounded() {
+    let tmp = mtls_dir("client-ca-bundle.pem");
+    let d = tmp.path();
+    let good = write_conf(d, "good.conf", "client-ca-bundle.pem");
+    let bomb = d.join("bomb.p12");
+    let data = pkcs12_bomb(1000, 1_000_000);
+    assert!(data.len() < MB);
+    fs::write(&bomb, &data).unwrap();
+    let t0 = Instant::now();
+    verify(&good, &bomb).expect(
+        2,
+        &[
+            "bomb.p12",
+            "1001 key derivations of 1000002048 iterations in total are over the limit of 10000000",
+        ],
+    );
+    assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+    let one = d.join("one.p12");
+    fs::write(&one, pkcs12_bomb(1, 2_000_000)).unwrap();
+    verify(&good, &one).expect(
+        2,
+        &[
+            "one.p12",
+            "an iteration count of 2000000 is over the limit of 1000000 per key derivation",
+        ],
+    );
+    // The counting itself: a real archive's derivations are seen, and stay far below.
+    let (n, total, _) = nginx_mtls_lint::certs::pkcs12::derivation_work(&p12("pw"));
+    assert!(n >= 2 && total < 1_000_000, "{n} {total}");
+}
+
+/// A PEM CRL of `n` entries with 16-byte serials (its signature is not a real one:
+/// nginx does not check it when loading).
+fn big_crl_pem(n: u32) -> Vec<u8> {
+    use base64::Engine;
+    let t = der(0x17, b"261127000000Z");
+    let mut entries = Vec::with_capacity(n as usize * 36);
+    for i in 0..n {
+        let mut serial = vec![0x01u8; 12];
+        serial.extend_from_slice(&i.to_be_bytes());
+        entries.extend(der(0x30, &[der(0x02, &serial), t.clone()].concat()));
+    }
+    let alg = der(
+        0x30,
+        &[
+            der(0x06, &hex::decode("2a864886f70d01010b").unwrap()),
+            der(0x05, &[]),
+        ]
+        .concat(),
+    );
+    let name = der(
+        0x30,
+        &der(
+            0x31,
+            &der(
+                0x30,
+                &[der(0x06, &[0x55, 0x04, 0x03]), der(0x0c, b"Big CA")].concat(),
+            ),
+        ),
+    );
+    let tbs = der(
+        0x30,
+        &[
+            der(0x02, &[1]),
+            alg.clone(),
+            name,
+            t.clone(),
+            der(0x17, b"271127000000Z"),
+            der(0x30, &entries),
+        ]
+        .concat(),
+    );
+    drop(entries);
+    let crl = der(
+        0x30,
+        &[
+            tbs,
+            alg,
+            der(0x03, &[[0u8].as_slice(), &[1u8; 256]].concat()),
+        ]
+        .concat(),
+    );
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&crl);
+    let mut pem = b"-----BEGIN X509 CRL-----\n".to_vec();
+    for c in b64.as_bytes().chunks(64) {
+        pem.extend_from_slice(c);
+        pem.push(b'\n');
+    }
+    pem.extend_from_slice(b"-----END X509 CRL-----\n");
+    pem
+}
+
+/// Issue #19, item 10: a CRL over 64 MiB was MTLS102 "nginx -t fails:
+/// X509_LOOKUP_load_file(...) failed", while nginx loads it (a 68 MB CRL of 2.3 million
+/// entries in 1.3 s). Trust files named by a configuration are now read up to 256 MiB;
+/// past that the bound is named.
+#[test]
+fn crl_over_64_mib_is_read_as_nginx_reads_it() {
+    let tmp = mtls_dir("client-ca-bundle.pem");
+    let d = tmp.path();
+    let pem = big_crl_pem(1_500_000);
+    assert!(pem.len() as u64 > 64 << 20, "{}", pem.len());
+    fs::write(d.join("big.crl.pem"), &pem).unwrap();
+    drop(pem);
+    let conf = d.join("crl.conf");
+    let text = fs::read_to_string(d.join("mtls.conf")).unwrap().replace(
+        "ssl_verify_client on;",
+        "ssl_verify_client on;\n        ssl_crl big.crl.pem;",
+    );
+    fs::write(&conf, &text).unwrap();
+    let o = lint(&conf);
+    assert!(!o.all().contains("MTLS102"), "{}", clip(&o.all()));
+    assert!(matches!(o.code, Some(0) | Some(1)), "{}", clip(&o.all()));
+    // Past the bound: MTLS102, naming it (a sparse file: no disk used).
+    let f = fs::File::create(d.join("huge.crl.pem")).unwrap();
+    f.set_len((256 << 20) + 1).unwrap();
+    drop(f);
+    fs::write(&conf, text.replace("big.crl.pem", "huge.crl.pem")).unwrap();
+    lint(&conf).expect(
+        1,
+        &["MTLS102", "huge.crl.pem", "larger than 268435456 bytes"],
+    );
+    // nginx itself loads the big one.
+    if common::have_tools(&["nginx"]) {
+        let dir = tempfile::tempdir().unwrap();
+        let conf = dir.path().join("nginx.conf");
+        let s = tls_dir();
+        fs::write(
+            &conf,
+            format!(
+                "{}http {{\n{}server {{ listen 127.0.0.1:{} ssl; ssl_certificate {}/server.pem; ssl_certificate_key {}/server.key; ssl_client_certificate {}/client-ca-bundle.pem; ssl_verify_client on; ssl_crl {}; }}\n}}\n",
+                common::preamble(dir.path()),
+                common::http_temp_paths(dir.path()),
+                common::free_port(),
+                s.display(),
+                s.display(),
+                s.display(),
+                d.join("big.crl.pem").display()
+            ),
+        )
+        .unwrap();
+        let out = common::nginx_check(dir.path(), &conf, "-t");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

@@ -207,7 +207,7 @@ fn follow_writes_final_summary_on_sigint_and_waits_for_newline() {
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(300));
-    // A last line without its newline is not counted.
+    // A last line without its newline.
     let mut w = append(&path);
     w.write_all(line(2).trim_end().as_bytes()).unwrap();
     drop(w);
@@ -219,7 +219,17 @@ fn follow_writes_final_summary_on_sigint_and_waits_for_newline() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
-    let last: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    let objects: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // While following, the last line waits for its newline ...
+    let before = &objects[objects.len() - 2];
+    assert_eq!(before["final"], false);
+    assert_eq!(before["totals"]["lines"]["access"], 2);
+    // ... and the final object counts it, as batch mode does (issue #19, item 6).
+    let last = objects.last().unwrap();
     assert_eq!(last["final"], true);
-    assert_eq!(last["totals"]["lines"]["access"], 2);
+    assert_eq!(last["totals"]["lines"]["access"], 3);
+    assert_eq!(last["totals"]["lines"]["matched"], 3);
 }

@@ -25,6 +25,11 @@ use super::pem::{self, Body};
 
 /// Largest file read (bytes).
 pub const MAX_FILE_SIZE: u64 = 64 << 20;
+/// Largest trust file (CA bundle, CRL) a configuration names, read as nginx reads it
+/// ([`load_pem_bundle`]). nginx itself has no bound but memory: it loads a 68 MB CRL of
+/// 2.3 million entries in 1.3 s and 533 MB (docs/limits.md); we take about ten times
+/// the file's size in memory.
+pub const MAX_TRUST_FILE_SIZE: u64 = 256 << 20;
 
 /// How the file was encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -167,8 +172,8 @@ pub enum LoadError {
     IsADirectory { path: PathBuf },
     #[error("{}: {message}", path.display())]
     Io { path: PathBuf, message: String },
-    #[error("{}: file is larger than {MAX_FILE_SIZE} bytes", path.display())]
-    TooLarge { path: PathBuf },
+    #[error("{}: file is larger than {limit} bytes", path.display())]
+    TooLarge { path: PathBuf, limit: u64 },
     #[error("{}: file is empty", path.display())]
     Empty { path: PathBuf },
     /// Neither PEM with a certificate or CRL, nor a DER certificate or CRL.
@@ -244,7 +249,7 @@ impl LoadError {
             | LoadError::PermissionDenied { path }
             | LoadError::IsADirectory { path }
             | LoadError::Io { path, .. }
-            | LoadError::TooLarge { path }
+            | LoadError::TooLarge { path, .. }
             | LoadError::Empty { path }
             | LoadError::NoCertificate { path, .. }
             | LoadError::NotPem { path }
@@ -255,19 +260,24 @@ impl LoadError {
 
 /// Reads a file's bytes, classifying failures.
 pub fn read_file(path: &Path) -> Result<Vec<u8>, LoadError> {
+    read_file_at_most(path, MAX_FILE_SIZE)
+}
+
+/// [`read_file`] with another size limit.
+pub fn read_file_at_most(path: &Path, limit: u64) -> Result<Vec<u8>, LoadError> {
     let p = || path.to_path_buf();
     let meta = std::fs::metadata(path).map_err(|e| io_error(path, &e))?;
     if meta.is_dir() {
         return Err(LoadError::IsADirectory { path: p() });
     }
-    if meta.len() > MAX_FILE_SIZE {
-        return Err(LoadError::TooLarge { path: p() });
+    if meta.len() > limit {
+        return Err(LoadError::TooLarge { path: p(), limit });
     }
     // Bounded: `/dev/zero` or a FIFO report size 0 and never end.
     let file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
-    crate::util::read::read_at_most(file, MAX_FILE_SIZE)
+    crate::util::read::read_at_most(file, limit)
         .map_err(|e| io_error(path, &e))?
-        .ok_or_else(|| LoadError::TooLarge { path: p() })
+        .ok_or_else(|| LoadError::TooLarge { path: p(), limit })
 }
 
 fn io_error(path: &Path, e: &io::Error) -> LoadError {
@@ -286,7 +296,8 @@ fn io_error(path: &Path, e: &io::Error) -> LoadError {
 /// Reads a file as nginx does for `ssl_certificate`, `ssl_client_certificate`,
 /// `ssl_trusted_certificate` and `ssl_crl`: PEM only; a DER file is [`LoadError::NotPem`].
 pub fn load_pem_bundle(path: &Path) -> Result<Bundle, LoadError> {
-    let b = load_bundle(path)?;
+    let data = read_file_at_most(path, MAX_TRUST_FILE_SIZE)?;
+    let b = parse_bundle(&data, path)?;
     if b.format == Format::Der {
         return Err(LoadError::NotPem { path: b.path });
     }

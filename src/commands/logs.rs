@@ -36,6 +36,8 @@ fn options(args: &LogsArgs) -> Options {
         }),
         at: args.at.clone(),
         limit: args.limit,
+        rotate_grace: args.rotate_grace,
+        max_gzip_ratio: args.max_gzip_ratio,
     }
 }
 
@@ -68,7 +70,25 @@ fn follow_text(fmt: LogsFormat, tick: &Tick<'_>, top: usize) -> Option<String> {
                 totals: report::report(tick.total, &rctx),
                 interval: report::report(tick.interval, &rctx),
             };
+            // The follower's own counters (how rotations went), last, keeping the
+            // order of the other keys.
+            let r = tick.rotation;
+            let rotation = format!(
+                "{{\"renamed\":{},\"truncated\":{},\"generations_read\":{},\"lost_lines\":{},\"copies_not_found\":{},\"closed_early\":{}}}",
+                r.renamed,
+                r.truncated,
+                r.generations_read,
+                r.lost_lines,
+                r.copies_not_found,
+                r.closed_early
+            );
             let mut s = serde_json::to_string(&obj).unwrap_or_default();
+            if s.ends_with('}') {
+                s.pop();
+                s.push_str(",\"rotation\":");
+                s.push_str(&rotation);
+                s.push('}');
+            }
             s.push('\n');
             Some(s)
         }
@@ -112,7 +132,7 @@ pub fn run(args: &LogsArgs) -> Result<u8, Error> {
     let mut total_size = 0u64;
     for s in &setup.specs {
         if s.path.is_some() {
-            let (_, head, _) = batch::open(s)?;
+            let (_, head, _) = batch::open(s, opts.max_gzip_ratio)?;
             let (k, f) = batch::resolve(s, &head, &setup.candidates);
             kinds.push(Some(k));
             formats.push(f);
@@ -138,6 +158,7 @@ pub fn run(args: &LogsArgs) -> Result<u8, Error> {
         cutoff,
         template: Stats::new(opts.limit, bucket),
         progress: show_progress.then_some(&progress),
+        max_gzip_ratio: opts.max_gzip_ratio,
     };
     let stats = std::thread::scope(|sc| {
         if show_progress {

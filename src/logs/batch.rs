@@ -4,8 +4,8 @@
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::error::Error;
 use crate::logs::aggregate::{Counter, FileInfo, Stats};
@@ -24,18 +24,105 @@ const CHUNK_MIN: u64 = 32 << 20;
 const HEAD: usize = 64 << 10;
 
 pub fn io_error(path: &str, e: &io::Error) -> Error {
+    if let Some(b) = e.get_ref().and_then(|x| x.downcast_ref::<GzipBomb>()) {
+        return Error::Input {
+            path: path.to_string(),
+            message: b.to_string(),
+        };
+    }
     Error::Input {
         path: path.to_string(),
         message: format!("cannot read {}", crate::util::read::os_error(e)),
     }
 }
 
+/// Default of `--max-gzip-ratio`: decompressed bytes allowed per compressed byte. Real
+/// logs compress 5 to 50 times; deflate's own maximum is about 1032.
+pub const DEFAULT_MAX_GZIP_RATIO: u64 = 200;
+/// Decompressed bytes always allowed, whatever the ratio (small files).
+const GZIP_FREE: u64 = 16 << 20;
+
+/// A gzip stream that expands more than the ratio allows.
+#[derive(Debug)]
+pub struct GzipBomb {
+    ratio: u64,
+    out: u64,
+    input: u64,
+}
+
+impl std::fmt::Display for GzipBomb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "gzip data expands more than {} times ({} bytes from {} compressed bytes, and more to come); stopped reading. If this is a real log, raise --max-gzip-ratio",
+            self.ratio, self.out, self.input
+        )
+    }
+}
+
+impl std::error::Error for GzipBomb {}
+
+/// Counts the bytes read through it.
+struct CountIn<R> {
+    inner: R,
+    n: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for CountIn<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let k = self.inner.read(buf)?;
+        self.n.fetch_add(k as u64, Ordering::Relaxed);
+        Ok(k)
+    }
+}
+
+/// Decompressed gzip, stopped with [`GzipBomb`] once the output exceeds `ratio` times
+/// the compressed input read so far (plus `GZIP_FREE`).
+struct Bounded<R> {
+    inner: R,
+    input: Arc<AtomicU64>,
+    out: u64,
+    ratio: u64,
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let k = self.inner.read(buf)?;
+        self.out += k as u64;
+        let input = self.input.load(Ordering::Relaxed);
+        if self.out > GZIP_FREE.saturating_add(self.ratio.saturating_mul(input)) {
+            return Err(io::Error::other(GzipBomb {
+                ratio: self.ratio,
+                out: self.out,
+                input,
+            }));
+        }
+        Ok(k)
+    }
+}
+
+/// Decompresses a gzip stream (every member), bounded by `max_ratio`.
+pub fn gunzip<R: Read + Send + 'static>(raw: R, max_ratio: u64) -> Box<dyn Read + Send> {
+    let input = Arc::new(AtomicU64::new(0));
+    let counted = CountIn {
+        inner: raw,
+        n: Arc::clone(&input),
+    };
+    Box::new(Bounded {
+        // A small input buffer: the bound counts what was read into it.
+        inner: flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(64 << 10, counted)),
+        input,
+        out: 0,
+        ratio: max_ratio.max(1),
+    })
+}
+
 /// A byte stream, its first bytes (also still in the stream), and whether it is gzip.
 pub type Opened = (Box<dyn Read + Send>, Vec<u8>, bool);
 
-/// Opens a file (or stdin) as a byte stream, decompressing gzip (by its magic bytes),
-/// and returns its first bytes too.
-pub fn open(spec: &FileSpec) -> Result<Opened, Error> {
+/// Opens a file (or stdin) as a byte stream, decompressing gzip (by its magic bytes,
+/// bounded by `max_gzip_ratio`), and returns its first bytes too.
+pub fn open(spec: &FileSpec, max_gzip_ratio: u64) -> Result<Opened, Error> {
     let name = spec.display();
     let raw: Box<dyn Read + Send> = match &spec.path {
         None => Box::new(io::stdin()),
@@ -63,9 +150,7 @@ pub fn open(spec: &FileSpec) -> Result<Opened, Error> {
     let gz = got == 2 && magic == [0x1f, 0x8b];
     let stream: Box<dyn Read + Send> = Box::new(io::Cursor::new(magic[..got].to_vec()).chain(raw));
     let mut stream: Box<dyn Read + Send> = if gz {
-        Box::new(flate2::read::MultiGzDecoder::new(
-            io::BufReader::with_capacity(BUF_SIZE, stream),
-        ))
+        gunzip(stream, max_gzip_ratio)
     } else {
         stream
     };
@@ -234,6 +319,8 @@ pub struct Job<'a> {
     pub cutoff: Option<i64>,
     pub template: Stats,
     pub progress: Option<&'a AtomicU64>,
+    /// Bound on how far gzip input may expand (`--max-gzip-ratio`).
+    pub max_gzip_ratio: u64,
 }
 
 fn file_info(spec: &FileSpec, kind: Kind, fmt: Option<&LogFormat>) -> FileInfo {
@@ -255,7 +342,7 @@ fn count_task(job: &Job<'_>, t: &Task) -> Result<Stats, Error> {
     let mut kind = job.kinds[t.spec];
     let mut fmt = job.formats[t.spec].clone();
     if t.range.is_none() && (kind.is_none() || (kind == Some(Kind::Access) && fmt.is_none())) {
-        let (stream, head, _) = open(spec)?;
+        let (stream, head, _) = open(spec, job.max_gzip_ratio)?;
         let (k, f) = resolve(spec, &head, &job.candidates);
         kind = Some(k);
         fmt = f;
@@ -282,7 +369,7 @@ fn count_task(job: &Job<'_>, t: &Task) -> Result<Stats, Error> {
         }
         _ => match opened {
             Some(s) => s,
-            None => open(spec)?.0,
+            None => open(spec, job.max_gzip_ratio)?.0,
         },
     };
     // A chunk starting at `start > 0` reads from `start - 1` and skips through the first

@@ -43,4 +43,9 @@ pub struct Options {
     pub at: Option<String>,
     /// Most distinct certificates / clients / servers kept (each).
     pub limit: usize,
+    /// `--follow`: a rotated file is closed after this long without growth once the new
+    /// file has data (its writer is gone).
+    pub rotate_grace: Duration,
+    /// A `.gz` log may expand at most this many times its compressed size.
+    pub max_gzip_ratio: u64,
 }

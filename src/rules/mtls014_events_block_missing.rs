@@ -64,12 +64,15 @@ impl Rule for Rule014 {
             return;
         }
         let message = "no \"events\" section in configuration";
+        // nginx names no line: the finding stands at the file's first directive.
+        let first = &cx.config.files[main.file.0 as usize].directives[0];
         out.push(
             Finding::new(
                 &INFO,
-                Location::File(cx.config.sources.path(main.file).to_path_buf()),
-                format!("{message}: nginx -t fails (and names no line)"),
+                Location::Span(first.name.span),
+                format!("{message} (nginx names no file or line)"),
             )
+            .label("the main configuration starts here")
             .refused(message)
             .help("add `events {}` at the top level of the main configuration (nginx's defaults are fine: `events { worker_connections 1024; }`)"),
         );
