@@ -199,6 +199,12 @@ pub struct VerifyArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = VerifyFormat::Human)]
     pub format: VerifyFormat,
+    /// The request URI after the handshake (the location is chosen for it).
+    #[arg(long, value_name = "URI", default_value = "/")]
+    pub path: String,
+    /// The request method.
+    #[arg(long, value_name = "METHOD", default_value = "GET")]
+    pub method: String,
 }
 
 /// `verify`'s output formats.

@@ -440,3 +440,139 @@ fn openssl_made_pkcs12_algorithms() {
         "{nokey:?}"
     );
 }
+
+/// Issue #14: the request after the handshake decides the status; `--path` chooses the
+/// location; the human report names the verdict and the deciding directive.
+#[test]
+fn the_request_after_the_handshake_decides_the_status() {
+    let (_f, d) = fixture();
+    let conf = "events {}\nhttp {\n  ssl_certificate server.pem; ssl_certificate_key server.key;\n\
+  map $ssl_client_s_dn $partner { default 0; ~^CN=good, 1; }\n\
+  server { listen 127.0.0.1:9443 ssl; server_name api.test; ssl_verify_client optional; ssl_client_certificate root.pem;\n\
+    if ($ssl_client_verify != SUCCESS) { return 403; }\n\
+    location / { return 200 \"ok\\n\"; }\n\
+    location /partners/ { if ($partner = 0) { return 401; } proxy_set_header X-DN $ssl_client_s_dn; proxy_pass http://127.0.0.1:9999; }\n\
+  }\n}\n";
+    fs::write(d.join("request.conf"), conf).unwrap();
+    let run = |args: &[&str]| {
+        let mut cmd = tool();
+        cmd.arg("verify")
+            .arg("--config")
+            .arg(d.join("request.conf"))
+            .args(["--at", &AT.to_string()]);
+        for a in args {
+            if a.ends_with(".crt") || a.ends_with(".key") {
+                cmd.arg(d.join(a));
+            } else {
+                cmd.arg(a);
+            }
+        }
+        let out = cmd.output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    // No certificate: the handshake passes (optional), the server's `if` answers 403.
+    let (code, text) = run(&[]);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("DENIED after the handshake: the client sees HTTP 403"),
+        "{text}"
+    );
+    assert!(
+        text.contains("decided by `return 403` at ") && text.contains("request.conf:6"),
+        "{text}"
+    );
+    // A verified partner: a backend decides, and receives its DN.
+    let (code, text) = run(&[
+        "--cert",
+        "good.crt",
+        "--key",
+        "good.key",
+        "--path",
+        "/partners/x",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{text}");
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    schema::check_schema(&doc);
+    let r = &doc["results"][0];
+    assert_eq!(r["verdict"], "accepted");
+    assert!(r["request"]["status"].is_null());
+    assert!(
+        r["request"]["location"]
+            .as_str()
+            .unwrap()
+            .contains("/partners/")
+    );
+    assert_eq!(
+        r["request"]["backend_headers"][0]["value"],
+        "CN=good,O=Example"
+    );
+    // A key that is not the certificate's: no request at all.
+    let (code, text) = run(&["--cert", "good.crt", "--key", "stranger.key"]);
+    assert_eq!(code, 1);
+    assert!(text.contains("NO REQUEST: the client cannot use"), "{text}");
+}
+
+/// Issue #14 (MTLS305): a PKCS#12 whose leaf a root issued directly needs no
+/// intermediate; one issued by an intermediate the server trusts is named as such, and
+/// the fix writes a new archive, never over the checked one.
+#[test]
+fn pkcs12_chain_check_knows_a_root_issued_leaf() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let root = ca("root").self_signed();
+    let int = ca("int").signed_by(&root);
+    let server = leaf("server").signed_by(&root);
+    let by_root = leaf("by-root").signed_by(&root);
+    let by_int = leaf("by-int").signed_by(&int);
+    fs::write(d.join("server.pem"), &server.pem).unwrap();
+    fs::write(d.join("server.key"), server.key.serialize_pem()).unwrap();
+    fs::write(d.join("bundle.pem"), format!("{}{}", root.pem, int.pem)).unwrap();
+    fs::write(d.join("by-root.p12"), p12(&by_root, &[], "pw")).unwrap();
+    fs::write(d.join("by-int.p12"), p12(&by_int, &[], "pw")).unwrap();
+    fs::write(
+        d.join("nginx.conf"),
+        "events {}\nhttp { server { listen 127.0.0.1:9443 ssl; server_name a.test; ssl_certificate server.pem; ssl_certificate_key server.key; ssl_verify_client on; ssl_client_certificate bundle.pem; } }\n",
+    )
+    .unwrap();
+    let lint = |p12: &str| {
+        let out = tool()
+            .arg(d.join("nginx.conf"))
+            .arg("--client-cert")
+            .arg(d.join(p12))
+            .args([
+                "--password-env",
+                "P12PW",
+                "--at",
+                &AT.to_string(),
+                "--format",
+                "json",
+            ])
+            .env("P12PW", "pw")
+            .output()
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == "MTLS305")
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert!(lint("by-root.p12").is_empty(), "{:?}", lint("by-root.p12"));
+    let f = lint("by-int.p12");
+    assert_eq!(f.len(), 1, "{f:?}");
+    let text = f[0].to_string();
+    assert!(
+        text.contains("is an intermediate CA (in ") && text.contains("bundle.pem"),
+        "{text}"
+    );
+    assert!(text.contains("by-int-chain.p12"), "{text}");
+    let checked = d.join("by-int.p12").display().to_string();
+    assert!(!text.contains(&format!("-out {checked}")), "{text}");
+}

@@ -917,3 +917,595 @@ fn keep_for_docs(dir: &Path, keep: &Path, profiles: &[(&str, &str, &str)]) {
     conf.push_str("}\n");
     fs::write(keep.join("nginx.conf"), conf).unwrap();
 }
+
+// ---------------------------------------------------------------------------------
+// The request after the handshake (issue #14): location choice, `if`/`map` on the
+// client variables, `error_page`, `deny`, what the backend receives; a configuration
+// nginx refuses; client material curl cannot use; a re-keyed and a replaced CA. For
+// each scenario the tool's status must equal curl's and the access log's, and the
+// directive it names (file:line) must be the one marked `# M:<id>` in the
+// configuration.
+
+/// `verify --format json` with `--path`; the first result and the exit code.
+fn tool_json(conf: &Path, port: u16, args: &[String]) -> (serde_json::Value, i32) {
+    let out = tool()
+        .arg("verify")
+        .arg("--config")
+        .arg(conf)
+        .arg("--listen")
+        .arg(format!("127.0.0.1:{port}"))
+        .args(["--format", "json"])
+        .args(args)
+        .env("E2E_P12_PASSWORD", "s3cret-pw")
+        .output()
+        .unwrap();
+    let code = out.status.code().unwrap_or(-1);
+    assert!(
+        code == 0 || code == 1,
+        "tool failed ({code}): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    schema::check_schema(&doc);
+    (doc, code)
+}
+
+/// The tool's arguments and curl's for a client (`name`, `name.p12`, `crt+key`).
+fn client_args(dir: &Path, client: Option<&str>) -> (Vec<String>, Vec<String>) {
+    let d = |f: &str| dir.join(f).display().to_string();
+    match client {
+        None => (vec![], vec![]),
+        Some(c) if c.ends_with(".p12") => (
+            vec![
+                "--cert".into(),
+                d(c),
+                "--password-env".into(),
+                "E2E_P12_PASSWORD".into(),
+            ],
+            vec![
+                "--cert-type".into(),
+                "P12".into(),
+                "--cert".into(),
+                format!("{}:s3cret-pw", d(c)),
+            ],
+        ),
+        Some(c) => {
+            let (crt, key) = c.split_once('+').unwrap_or((c, c));
+            let v = vec![
+                "--cert".into(),
+                d(&format!("{crt}.crt")),
+                "--key".into(),
+                d(&format!("{key}.key")),
+            ];
+            (v.clone(), v)
+        }
+    }
+}
+
+/// curl's status (0 = no HTTP answer) and exit code.
+fn curl_path(port: u16, case: &str, path: &str, curl_args: &[String]) -> (u16, i32) {
+    let out = Command::new("curl")
+        .args([
+            "-sk",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--max-time",
+            "10",
+        ])
+        .args(curl_args)
+        .arg(format!("https://127.0.0.1:{port}{path}?case={case}"))
+        .output()
+        .unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .unwrap_or(0),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+fn marker_line(conf_text: &str, id: &str) -> usize {
+    conf_text
+        .lines()
+        .position(|l| l.contains(&format!("# M:{id}\n")) || l.ends_with(&format!("# M:{id}")))
+        .map(|i| i + 1)
+        .unwrap_or_else(|| panic!("no marker {id}"))
+}
+
+fn openssl(args: &[&str], dir: &Path) -> String {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn request_matches_real_nginx() {
+    if !have_tools(&["nginx", "curl", "openssl"]) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let _pki = build_pki(dir);
+    // Material of this test: a re-keyed root (same name, new key), a legacy PKCS#12.
+    let rekeyed = valid_ca("root").self_signed();
+    fs::write(dir.join("root_rekeyed.pem"), &rekeyed.pem).unwrap();
+    fs::write(
+        dir.join("OLD-root.crt"),
+        fs::read(dir.join("root.pem")).unwrap(),
+    )
+    .unwrap();
+    openssl(
+        &[
+            "pkcs12",
+            "-export",
+            "-legacy",
+            "-out",
+            "legacy.p12",
+            "-inkey",
+            "leaf.key",
+            "-in",
+            "leaf.crt",
+            "-passout",
+            "pass:s3cret-pw",
+        ],
+        dir,
+    );
+    let serial = openssl(&["x509", "-in", "leaf.crt", "-noout", "-serial"], dir)
+        .trim()
+        .trim_start_matches("serial=")
+        .to_string();
+    let fp = openssl(
+        &[
+            "x509",
+            "-in",
+            "leaf_full.crt",
+            "-noout",
+            "-fingerprint",
+            "-sha1",
+        ],
+        dir,
+    )
+    .trim()
+    .split('=')
+    .nth(1)
+    .unwrap()
+    .replace(':', "")
+    .to_ascii_lowercase();
+    fs::create_dir_all(dir.join("www/local")).unwrap();
+    fs::write(dir.join("www/denied.html"), "denied\n").unwrap();
+    fs::write(dir.join("www/local/index.html"), "local\n").unwrap();
+    let www = dir.join("www").display().to_string();
+
+    let backend = free_port();
+    let names = [
+        "loc",
+        "ifverify",
+        "ifdn",
+        "map",
+        "ep_server",
+        "ep_location",
+        "ep_495_loc",
+        "deny",
+        "headers",
+        "rekeyed",
+        "replaced",
+    ];
+    let ports: BTreeMap<&str, u16> = names.iter().map(|n| (*n, free_port())).collect();
+    let srv = |name: &str, mode: &str, ca: &str, body: &str| {
+        format!(
+            "server {{\n  listen 127.0.0.1:{} ssl;\n  server_name localhost;\n  ssl_certificate server.pem;\n  ssl_certificate_key server.key;\n  ssl_verify_client {mode};\n  ssl_client_certificate {ca};\n{body}\n}}\n",
+            ports[name]
+        )
+    };
+    let mut servers = String::new();
+    servers.push_str(&srv("loc", "optional", "root.pem", "  location / { return 200 \"root\\n\"; } # M:root\n  location = /exact { return 201 \"x\\n\"; } # M:exact\n  location ^~ /static/ { return 202 \"s\\n\"; } # M:noregex\n  location /static/deep/ { return 207 \"d\\n\"; } # M:deep\n  location ~ \\.php$ { return 203 \"p\\n\"; } # M:regex\n  location ~* \\.JPG$ { return 206 \"j\\n\"; } # M:regexci\n  location /api/ { return 204 \"a\\n\"; # M:api\n    location ~ ^/api/v2/ { return 205 \"v2\\n\"; } # M:apiv2\n  }"));
+    servers.push_str(&srv("ifverify", "optional_no_ca", "root.pem", "  if ($ssl_client_verify != SUCCESS) { return 403; } # M:srvif\n  location / { return 200 \"ok\\n\"; } # M:ok"));
+    servers.push_str(&srv("ifdn", "on", "root.pem", &format!("  location / {{ if ($ssl_client_s_dn !~ \"^CN=leaf,\") {{ return 451; }} # M:dn\n    return 200 \"ok\\n\"; }} # M:dnok\n  location /int {{ if ($ssl_client_i_dn != \"CN=int,O=Example\") {{ return 409; }} # M:idn\n    return 200 \"ok\\n\"; }} # M:idnok\n  location /serial {{ if ($ssl_client_serial = \"{serial}\") {{ return 410; }} # M:serial\n    return 200 \"ok\\n\"; }} # M:serialok\n  location /fp {{ if ($ssl_client_fingerprint = {fp}) {{ return 429; }} # M:fp\n    return 200 \"ok\\n\"; }} # M:fpok")));
+    servers.push_str(&srv("map", "optional", "root.pem", "  location / { if ($mtls_allowed = 0) { return 401; } # M:map\n    return 200 \"ok\\n\"; } # M:mapok"));
+    servers.push_str(&srv("ep_server", "optional", "root.pem", "  error_page 403 = @denied; # M:ep_server\n  location @denied { return 429 \"denied\\n\"; }\n  location / { if ($ssl_client_verify != SUCCESS) { return 403; }\n    return 200 \"ok\\n\"; } # M:epok"));
+    servers.push_str(&srv("ep_location", "optional", "root.pem", &format!("  location / {{ error_page 403 /denied.html; # M:ep_loc\n    if ($ssl_client_verify != SUCCESS) {{ return 403; }}\n    return 200 \"ok\\n\"; }}\n  location = /denied.html {{ root {www}; }}\n  location /alt {{ error_page 403 = /altpage; # M:ep_eq\n    if ($ssl_client_verify != SUCCESS) {{ return 403; }}\n    return 200 \"ok\\n\"; }}\n  location = /altpage {{ return 409 \"alt\\n\"; }}")));
+    servers.push_str(&srv(
+        "ep_495_loc",
+        "on",
+        "root.pem",
+        "  location / { error_page 495 496 =403 /x; return 200 \"ok\\n\"; } # M:ignored495",
+    ));
+    servers.push_str(&srv("deny", "optional", "root.pem", &format!("  location /admin {{ deny all; return 200 \"return runs first\\n\"; }} # M:deny_return\n  location /admin2 {{ deny all; }} # M:deny\n  location /local {{ allow 127.0.0.1; deny all; root {www}; }} # M:allow")));
+    servers.push_str(&srv("headers", "optional", "root.pem", &format!("  location / {{ proxy_set_header X-Client-DN $ssl_client_s_dn; proxy_set_header X-Client-Verify $ssl_client_verify; proxy_pass http://127.0.0.1:{backend}; }} # M:proxy")));
+    servers.push_str(&srv(
+        "rekeyed",
+        "on",
+        "root_rekeyed.pem",
+        "  location / { return 200 \"ok\\n\"; }",
+    ));
+    servers.push_str(&srv(
+        "replaced",
+        "on",
+        "unk.pem",
+        "  location / { return 200 \"ok\\n\"; }",
+    ));
+    servers.push_str(&format!(
+        "server {{ listen 127.0.0.1:{backend}; access_log {}/backend.log hdr; location / {{ return 200 \"backend\\n\"; }} }}\n",
+        dir.display()
+    ));
+    let conf = dir.join("nginx.conf");
+    let conf_text = format!(
+        "{}http {{\n{}map $ssl_client_s_dn $mtls_allowed {{ default 0; \"CN=leaf,O=Example\" 1; ~^CN=leaf_full, 1; }}\nlog_format e2e 'uri=$request_uri status=$status verify=\"$ssl_client_verify\"';\nlog_format hdr 'uri=$request_uri dn=\"$http_x_client_dn\" v=\"$http_x_client_verify\"';\naccess_log {}/access.log e2e;\n{servers}}}\n",
+        preamble(dir),
+        http_temp_paths(dir),
+        dir.display()
+    );
+    fs::write(&conf, &conf_text).unwrap();
+    let mut nginx = Nginx::start(dir, &conf, ports["loc"]).unwrap_or_else(|e| panic!("nginx: {e}"));
+
+    // (case, server, client, path, marker of the deciding directive).
+    let matrix: Vec<(&str, &str, Option<&str>, &str, &str)> = vec![
+        ("loc_root", "loc", Some("leaf"), "/", "root"),
+        ("loc_exact", "loc", Some("leaf"), "/exact", "exact"),
+        ("loc_exact_more", "loc", Some("leaf"), "/exact/more", "root"),
+        (
+            "loc_noregex",
+            "loc",
+            Some("leaf"),
+            "/static/a.php",
+            "noregex",
+        ),
+        ("loc_regex", "loc", Some("leaf"), "/b/a.php", "regex"),
+        ("loc_regex_ci", "loc", None, "/b/a.jpg", "regexci"),
+        (
+            "loc_longer_prefix_regex",
+            "loc",
+            None,
+            "/static/deep/a.php",
+            "regex",
+        ),
+        ("loc_longer_prefix", "loc", None, "/static/deep/x", "deep"),
+        ("loc_nested_prefix", "loc", Some("leaf"), "/api/v1", "api"),
+        (
+            "loc_nested_regex",
+            "loc",
+            Some("leaf"),
+            "/api/v2/x",
+            "apiv2",
+        ),
+        ("if_verify_absent", "ifverify", None, "/", "srvif"),
+        (
+            "if_verify_unknown",
+            "ifverify",
+            Some("leaf_unk"),
+            "/",
+            "srvif",
+        ),
+        ("if_verify_good", "ifverify", Some("leaf"), "/", "ok"),
+        ("if_sdn_good", "ifdn", Some("leaf"), "/", "dnok"),
+        ("if_sdn_other", "ifdn", Some("leaf_full"), "/", "dn"),
+        ("if_idn_int", "ifdn", Some("leaf"), "/int", "idnok"),
+        ("if_idn_root", "ifdn", Some("leaf_root"), "/int", "idn"),
+        ("if_serial_hit", "ifdn", Some("leaf"), "/serial", "serial"),
+        (
+            "if_serial_miss",
+            "ifdn",
+            Some("leaf_full"),
+            "/serial",
+            "serialok",
+        ),
+        ("if_fp_hit", "ifdn", Some("leaf_full"), "/fp", "fp"),
+        ("if_fp_miss", "ifdn", Some("leaf"), "/fp", "fpok"),
+        ("map_exact", "map", Some("leaf"), "/", "mapok"),
+        ("map_regex", "map", Some("leaf_full"), "/", "mapok"),
+        ("map_default", "map", Some("leaf_root"), "/", "map"),
+        ("map_absent", "map", None, "/", "map"),
+        ("ep_server_absent", "ep_server", None, "/", "ep_server"),
+        ("ep_server_good", "ep_server", Some("leaf"), "/", "epok"),
+        ("ep_location_absent", "ep_location", None, "/", "ep_loc"),
+        ("ep_location_eq", "ep_location", None, "/alt", "ep_eq"),
+        ("ep_495_in_location", "ep_495_loc", None, "/", "-"),
+        ("deny_after_return", "deny", None, "/admin", "deny_return"),
+        ("deny_all", "deny", None, "/admin2", "deny"),
+        ("allow_local", "deny", None, "/local/", "allow"),
+        ("proxy_headers", "headers", Some("leaf"), "/", "-"),
+        ("rekeyed_ca", "rekeyed", Some("leaf_root"), "/", "-"),
+        ("replaced_ca", "replaced", Some("leaf_root"), "/", "-"),
+    ];
+    let mut failures = Vec::new();
+    let mut tool_out = BTreeMap::new();
+    for (case, server, client, path, _) in &matrix {
+        let port = ports[server];
+        let (targs, cargs) = client_args(dir, *client);
+        let (status, _) = curl_path(port, case, path, &cargs);
+        let mut a = targs.clone();
+        a.extend(["--path".to_string(), path.to_string()]);
+        let (doc, code) = tool_json(&conf, port, &a);
+        tool_out.insert(*case, (status, doc, code));
+    }
+    // The legacy PKCS#12 and the key mismatch: curl cannot even connect.
+    let unusable = [
+        ("legacy_p12", "legacy.p12"),
+        ("key_mismatch", "leaf+leaf_unk"),
+    ];
+    let mut unusable_out = Vec::new();
+    for (case, client) in unusable {
+        let (targs, cargs) = client_args(dir, Some(client));
+        let (status, curl_code) = curl_path(ports["loc"], case, "/", &cargs);
+        let (doc, code) = tool_json(&conf, ports["loc"], &targs);
+        unusable_out.push((case, status, curl_code, doc, code));
+    }
+    // The legacy PKCS#12's fix, applied: a new AES archive curl loads.
+    let legacy_fix = unusable_out[0].3["client"]["fixes"][0]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    let cmd = legacy_fix
+        .split_once(": ")
+        .map(|(_, c)| c.split(", then curl").next().unwrap_or("").to_string())
+        .unwrap_or_default();
+    let ran = Command::new("bash")
+        .arg("-c")
+        .arg(&cmd)
+        .env("P12_PASSWORD", "s3cret-pw")
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let fixed_p12 = dir.join("legacy-aes.p12");
+    let (fixed_status, _) = curl_path(
+        ports["loc"],
+        "legacy_fixed",
+        "/",
+        &client_args(dir, Some("legacy-aes.p12")).1,
+    );
+    nginx.stop();
+
+    let access = fs::read_to_string(dir.join("access.log")).unwrap();
+    let logged: BTreeMap<String, u16> = access
+        .lines()
+        .filter_map(|l| {
+            let u = field(l, "uri")?;
+            let c = u.split("case=").nth(1)?.to_string();
+            Some((c, field(l, "status")?.parse().ok()?))
+        })
+        .collect();
+    for (case, _, _, _, marker) in &matrix {
+        let (curl_status, doc, code) = &tool_out[case];
+        let r = &doc["results"][0];
+        let tool_status = r["status"].as_u64().unwrap_or(0) as u16;
+        let by = r["decided_by"].as_str().unwrap_or("").to_string();
+        let verdict = r["verdict"].as_str().unwrap_or("");
+        let mut bad = Vec::new();
+        if Some(curl_status) != logged.get(*case) {
+            bad.push(format!(
+                "curl {curl_status} access.log {:?}",
+                logged.get(*case)
+            ));
+        }
+        if tool_status != *curl_status {
+            bad.push(format!("status: tool {tool_status} curl {curl_status}"));
+        }
+        if (*code == 0) != (verdict == "accepted")
+            || (verdict == "accepted") != (*curl_status < 400)
+        {
+            bad.push(format!("verdict {verdict} exit {code} curl {curl_status}"));
+        }
+        if *marker != "-" {
+            let want = format!("nginx.conf:{}", marker_line(&conf_text, marker));
+            if !by.contains(&want) {
+                bad.push(format!(
+                    "decided_by {by:?} does not name {want} (M:{marker})"
+                ));
+            }
+        }
+        eprintln!("{case:<26} curl {curl_status} tool {tool_status} {verdict:<9} {by}");
+        if !bad.is_empty() {
+            failures.push(format!("{case}: {}", bad.join("; ")));
+        }
+    }
+    // 495/496 are decided at the server level: error_page in a location does not apply.
+    let r = &tool_out["ep_495_in_location"].1["results"][0];
+    if r["nginx_status"] != 496
+        || !r["decided_by"]
+            .as_str()
+            .unwrap_or("")
+            .contains("ssl_verify_client")
+    {
+        failures.push(format!("ep_495_in_location: {r}"));
+    }
+    // What the backend receives.
+    let backend_log = fs::read_to_string(dir.join("backend.log")).unwrap_or_default();
+    let got_dn = backend_log
+        .lines()
+        .find_map(|l| field(l, "dn"))
+        .unwrap_or_default();
+    let r = &tool_out["proxy_headers"].1["results"][0];
+    let headers = r["request"]["backend_headers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let dn = headers
+        .iter()
+        .find(|h| h["name"] == "X-Client-DN")
+        .and_then(|h| h["value"].as_str())
+        .unwrap_or("");
+    if dn != got_dn || got_dn.is_empty() || !r["request"]["status"].is_null() {
+        failures.push(format!(
+            "proxy_headers: tool {dn:?} backend {got_dn:?}; {r}"
+        ));
+    }
+    // Re-keyed: the finding names the key, the fix puts the old CA beside the new.
+    let r = &tool_out["rekeyed_ca"].1["results"][0];
+    let text = r.to_string();
+    if !text.contains("re-keyed") || !text.contains("OLD-root.crt") {
+        failures.push(format!("rekeyed_ca: no re-keyed finding/fix: {text}"));
+    }
+    // Replaced CA (root-issued client, server trusts another root): no bare "send the
+    // intermediate" and no placeholder intermediate.crt.
+    let r = &tool_out["replaced_ca"].1["results"][0];
+    let fixes = r["fixes"].to_string();
+    if fixes.contains("intermediate.crt") || !fixes.contains("root.crt") {
+        failures.push(format!("replaced_ca: fixes {fixes}"));
+    }
+    for (case, status, curl_code, doc, code) in &unusable_out {
+        let r = &doc["results"][0];
+        if *status != 0 || *curl_code != 58 || r["verdict"] != "client_unusable" || *code != 1 {
+            failures.push(format!(
+                "{case}: curl {status} exit {curl_code}, tool verdict {} exit {code}",
+                r["verdict"]
+            ));
+        }
+        eprintln!("{case:<26} curl exit {curl_code} tool {}", r["verdict"]);
+    }
+    if !ran.status.success() || !fixed_p12.is_file() || fixed_status != 200 {
+        failures.push(format!(
+            "legacy fix `{cmd}` did not give a usable archive: {} / curl {fixed_status}",
+            String::from_utf8_lossy(&ran.stderr)
+        ));
+    }
+    let (doc, _) = tool_json(
+        &conf,
+        ports["loc"],
+        &client_args(dir, Some("legacy-aes.p12")).0,
+    );
+    if doc["results"][0]["verdict"] != "accepted" {
+        failures.push(format!(
+            "legacy fixed: tool says {}",
+            doc["results"][0]["verdict"]
+        ));
+    }
+
+    // The re-keyed CA's fix applied: the old root beside the new one, then reload.
+    let fix = tool_out["rekeyed_ca"].1["results"][0]["fixes"][0]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    let cat = fix
+        .split_once(": ")
+        .map(|(_, c)| c.split(", then").next().unwrap_or("").to_string())
+        .unwrap_or_default();
+    let ran = Command::new("bash")
+        .arg("-c")
+        .arg(&cat)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let new_file = fix
+        .split("`ssl_client_certificate ")
+        .nth(1)
+        .and_then(|s| s.split(';').next())
+        .unwrap_or("")
+        .to_string();
+    let fixed_conf = conf_text.replacen(
+        "ssl_client_certificate root_rekeyed.pem;",
+        &format!("ssl_client_certificate {new_file};"),
+        1,
+    );
+    // The replaced CA's fix for a root the server does not know (the client's issuer is
+    // a root, named root.crt by the fix): add it to the server's bundle.
+    let fix = tool_out["replaced_ca"].1["results"][0]["fixes"]
+        .as_array()
+        .and_then(|a| {
+            a.iter()
+                .filter_map(|f| f.as_str())
+                .find(|f| f.contains("is the root"))
+        })
+        .unwrap_or("")
+        .to_string();
+    let root_cat = fix
+        .split_once("trusted: ")
+        .map(|(_, c)| c.split(", then").next().unwrap_or("").to_string())
+        .unwrap_or_default();
+    fs::copy(dir.join("root.pem"), dir.join("root.crt")).unwrap();
+    let ran_root = Command::new("bash")
+        .arg("-c")
+        .arg(&root_cat)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let fixed_conf = fixed_conf.replacen(
+        "ssl_client_certificate unk.pem;",
+        "ssl_client_certificate bundle.pem;",
+        1,
+    );
+    fs::write(&conf, &fixed_conf).unwrap();
+    let mut nginx = Nginx::start(dir, &conf, ports["loc"]).unwrap_or_else(|e| panic!("nginx: {e}"));
+    let (st, _) = curl_path(
+        ports["rekeyed"],
+        "rekeyed_fixed",
+        "/",
+        &client_args(dir, Some("leaf_root")).1,
+    );
+    let (st_root, _) = curl_path(
+        ports["replaced"],
+        "replaced_fixed",
+        "/",
+        &client_args(dir, Some("leaf_root")).1,
+    );
+    if root_cat.is_empty() || !ran_root.status.success() || st_root != 200 {
+        failures.push(format!(
+            "replaced fix `{root_cat}`: curl {st_root} {}",
+            String::from_utf8_lossy(&ran_root.stderr)
+        ));
+    }
+    nginx.stop();
+    if !ran.status.success() || st != 200 {
+        failures.push(format!(
+            "rekeyed fix `{cat}` / {new_file}: curl {st} {}",
+            String::from_utf8_lossy(&ran.stderr)
+        ));
+    }
+
+    // A configuration nginx refuses: the server key does not match its certificate,
+    // and an unknown directive.
+    let refused = [
+        ("server_key_mismatch", "ssl_certificate_key leaf.key;"),
+        ("unknown_directive", "ssl_verify_clients on;"),
+    ];
+    for (case, line) in refused {
+        let bad = if case == "unknown_directive" {
+            conf_text.replacen(
+                "ssl_verify_client optional;",
+                &format!("ssl_verify_client optional; {line}"),
+                1,
+            )
+        } else {
+            conf_text.replacen("ssl_certificate_key server.key;", line, 1)
+        };
+        let p = dir.join(format!("{case}.conf"));
+        fs::write(&p, &bad).unwrap();
+        let t = common::nginx_check(dir, &p, "-t");
+        let (doc, code) = tool_json(&p, ports["loc"], &client_args(dir, Some("leaf")).0);
+        let r = &doc["results"][0];
+        let refusals = doc["nginx_refuses"]
+            .as_array()
+            .map(|a| a.len())
+            .unwrap_or(0);
+        eprintln!(
+            "{case:<26} nginx -t {} tool {} ({refusals})",
+            t.status.success(),
+            r["verdict"]
+        );
+        if t.status.success() || r["verdict"] != "nginx_refuses" || code != 1 || refusals == 0 {
+            failures.push(format!(
+                "{case}: nginx -t ok={} tool {r}",
+                t.status.success()
+            ));
+        }
+    }
+    let total = matrix.len() + unusable_out.len() + refused.len();
+    eprintln!("{total} request scenarios run against nginx");
+    assert!(total >= 30);
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

@@ -21,6 +21,14 @@ pub fn check_schema(doc: &serde_json::Value) {
         assert!(c.get(k).is_some(), "client.{k} missing");
     }
     assert!(c["intermediates"].is_array() && c["problems"].is_array() && c["fixes"].is_array());
+    assert!(c["usable"].is_boolean(), "client.usable");
+    assert!(
+        doc["nginx_refuses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n.is_string())
+    );
     for r in doc["results"].as_array().unwrap() {
         for k in [
             "listen",
@@ -35,6 +43,37 @@ pub fn check_schema(doc: &serde_json::Value) {
             assert!(r[k].is_u64(), "results[].{k} not an integer");
         }
         assert!(r["rejected"].is_boolean() && r["certificate_requested"].is_boolean());
+        assert!(
+            [
+                "accepted",
+                "rejected",
+                "denied",
+                "nginx_refuses",
+                "client_unusable"
+            ]
+            .contains(&r["verdict"].as_str().unwrap_or("")),
+            "results[].verdict: {r}"
+        );
+        assert!(r["decided_by"].is_null() || r["decided_by"].is_string());
+        let q = &r["request"];
+        if !q.is_null() {
+            assert!(q["method"].is_string() && q["path"].is_string());
+            assert!(q["status"].is_null() || q["status"].is_u64());
+            for k in ["location", "decided_by", "backend"] {
+                assert!(q[k].is_null() || q[k].is_string(), "request.{k}");
+            }
+            for h in q["backend_headers"].as_array().unwrap() {
+                assert!(h["directive"].is_string() && h["name"].is_string() && h["at"].is_string());
+                assert!(h["value"].is_null() || h["value"].is_string());
+            }
+            assert!(
+                q["unmodelled"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|u| u.is_string())
+            );
+        }
         assert!(r["nginx_status"].is_null() || r["nginx_status"].is_u64());
         assert!(r["error_log"].is_null() || r["error_log"].is_string());
         assert!(r["sni"].is_null() || r["sni"].is_string());
@@ -79,8 +118,8 @@ fn the_checker_accepts_a_minimal_document() {
         "schema_version": 1, "at": "2027-01-01T00:00:00Z", "accepted": true,
         "client": {"file": null, "format": null, "subject": null, "issuer": null,
                    "not_before": null, "not_after": null, "key": null,
-                   "intermediates": [], "problems": [], "fixes": []},
-        "results": []
+                   "intermediates": [], "problems": [], "fixes": [], "usable": true},
+        "results": [], "nginx_refuses": []
     });
     check_schema(&doc);
 }

@@ -8,10 +8,12 @@ use crate::error::{Error, exit};
 use crate::model::Model;
 use crate::model::trust::CertFiles;
 use crate::report::{self, printable};
+use crate::rules::{self, Context, Location, Options};
 use crate::util::time::{now, rfc3339};
 use crate::verify::client::{CertFormat, ClientError};
 use crate::verify::{
-    Document, PasswordSource, Request, SCHEMA_VERSION, client_report, load_client_cert, predict,
+    Document, HttpRequest, PasswordSource, Request, SCHEMA_VERSION, client_report,
+    load_client_cert, predict, settle,
 };
 
 /// `nginx-mtls-lint verify`.
@@ -42,6 +44,12 @@ pub fn run(args: &VerifyArgs) -> Result<u8, Error> {
         pkcs12: client
             .as_ref()
             .is_some_and(|c| c.format == CertFormat::Pkcs12),
+        key_file: args.key.as_ref().map(|k| k.display().to_string()),
+        http: HttpRequest {
+            path: args.path.clone(),
+            method: args.method.clone(),
+            ..HttpRequest::default()
+        },
     };
     let results = predict(
         &model,
@@ -69,14 +77,17 @@ pub fn run(args: &VerifyArgs) -> Result<u8, Error> {
         }
         None => results,
     };
+    let mut results = results;
     let report = client_report(client.as_ref());
-    let accepted = report.problems.is_empty() && results.iter().all(|r| !r.rejected);
+    let refusals = refusals(&config, &model, &files, time);
+    let accepted = settle(&mut results, &report, &refusals);
     let doc = Document {
         schema_version: SCHEMA_VERSION,
         at: rfc3339(time),
         client: report,
         results,
         accepted,
+        nginx_refuses: refusals,
     };
     let mut out = std::io::stdout().lock();
     match args.format {
@@ -92,6 +103,37 @@ pub fn run(args: &VerifyArgs) -> Result<u8, Error> {
     } else {
         exit::FINDINGS
     })
+}
+
+/// What `nginx -t` would refuse: the lint findings that carry nginx's refusal (verify
+/// itself does not import the rules).
+fn refusals(
+    config: &crate::config::Config,
+    model: &Model<'_>,
+    files: &CertFiles,
+    time: i64,
+) -> Vec<String> {
+    let options = Options {
+        now: time,
+        ..Options::default()
+    };
+    rules::check(&Context {
+        config,
+        model,
+        files,
+        options: &options,
+        client_certs: &[],
+    })
+    .into_iter()
+    .filter_map(|f| {
+        let msg = f.nginx_refuses?;
+        let at = match &f.location {
+            Location::Span(s) => config.sources.location(*s),
+            Location::File(p) => p.display().to_string(),
+        };
+        Some(format!("{at}: {msg} ({})", f.code))
+    })
+    .collect()
 }
 
 /// An input error for a client file, without repeating its path.

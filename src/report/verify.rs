@@ -37,6 +37,9 @@ pub fn human(doc: &Document) -> String {
         let _ = writeln!(s, "  fix: {f}");
     }
     let _ = writeln!(s, "verified at {}", doc.at);
+    for n in &doc.nginx_refuses {
+        let _ = writeln!(s, "nginx refuses the configuration: {n}");
+    }
     for r in &doc.results {
         s.push('\n');
         let _ = writeln!(
@@ -60,15 +63,74 @@ pub fn human(doc: &Document) -> String {
                 ),
             }
         );
-        let verdict = if r.rejected { "REJECTED" } else { "ACCEPTED" };
-        let _ = writeln!(
-            s,
-            "  {verdict}: the client sees HTTP {}{}",
-            r.status,
-            r.nginx_status
-                .map(|n| format!(" (nginx status {n})"))
-                .unwrap_or_default()
-        );
+        let backend = r.request.as_ref().and_then(|q| q.backend.clone());
+        match r.verdict.as_str() {
+            "nginx_refuses" => {
+                let _ = writeln!(
+                    s,
+                    "  NO REQUEST: nginx refuses this configuration, so it does not start (or keeps the old configuration on reload)"
+                );
+            }
+            "client_unusable" => {
+                let _ = writeln!(
+                    s,
+                    "  NO REQUEST: the client cannot use its certificate or key (see the problems above)"
+                );
+            }
+            v => {
+                let verdict = match v {
+                    "rejected" => "REJECTED",
+                    "denied" => "DENIED after the handshake",
+                    _ => "ACCEPTED",
+                };
+                let seen = match (&r.request, &backend) {
+                    (Some(q), Some(b)) if q.status.is_none() && b.starts_with("static file") => {
+                        "the status depends on a static file not found on this machine".to_string()
+                    }
+                    (Some(q), Some(_)) if q.status.is_none() => {
+                        "the backend decides the status".to_string()
+                    }
+                    (Some(q), None) if q.status.is_none() => {
+                        "the status is decided by something not modelled".to_string()
+                    }
+                    _ => format!("the client sees HTTP {}", r.status),
+                };
+                let _ = writeln!(
+                    s,
+                    "  {verdict}: {seen}{}",
+                    r.nginx_status
+                        .map(|n| format!(" (nginx status {n})"))
+                        .unwrap_or_default()
+                );
+            }
+        }
+        if let Some(q) = &r.request {
+            let _ = writeln!(
+                s,
+                "  request {} {}: {}",
+                q.method,
+                q.path,
+                q.location.as_deref().unwrap_or("no location matches")
+            );
+        }
+        if let Some(d) = &r.decided_by {
+            let _ = writeln!(s, "  decided by {d}");
+        }
+        if let Some(b) = &backend {
+            let _ = writeln!(s, "  backend: {b}");
+        }
+        if let Some(q) = &r.request {
+            for h in &q.backend_headers {
+                let _ = writeln!(
+                    s,
+                    "  backend receives {} {} = {} ({})",
+                    h.directive,
+                    h.name,
+                    h.value.as_deref().unwrap_or("(not modelled)"),
+                    h.at
+                );
+            }
+        }
         let _ = writeln!(s, "  $ssl_client_verify = {}", r.ssl_client_verify);
         if let Some(l) = &r.error_log {
             let _ = writeln!(s, "  error.log [info]: {l}");
@@ -90,7 +152,11 @@ pub fn human(doc: &Document) -> String {
             let _ = writeln!(s, "  fix: {f}");
         }
     }
-    let rejected = doc.results.iter().filter(|r| r.rejected).count();
+    let rejected = doc
+        .results
+        .iter()
+        .filter(|r| r.verdict != "accepted")
+        .count();
     let _ = writeln!(
         s,
         "\n{} of {} server{} would reject this client",

@@ -33,6 +33,7 @@
 use super::rule::{Context, Finding, Location, Rule, RuleInfo};
 use crate::model::VerifyMode;
 use crate::verify::predict::{Verified, tolerated_by_optional_no_ca, verify_with_server};
+use crate::verify::request::{ClientVars, HttpRequest, evaluate};
 
 pub struct Rule301;
 
@@ -64,15 +65,45 @@ impl Rule for Rule301 {
                 else {
                     continue;
                 };
-                let Some(last) = result.final_error() else {
+                let Some(v) = s.ssl.verify_client else {
                     continue;
                 };
                 let mode = s.verify_mode();
-                if mode == VerifyMode::OptionalNoCa && tolerated_by_optional_no_ca(last.code.code())
-                {
+                let passes = match result.final_error() {
+                    None => true,
+                    Some(last) => {
+                        mode == VerifyMode::OptionalNoCa
+                            && tolerated_by_optional_no_ca(last.code.code())
+                    }
+                };
+                if passes {
+                    // The handshake lets it through: does the request (GET /) get served?
+                    let vars = ClientVars::of(Some(&client.chain), result.nginx_verify_value());
+                    let host = s.names.first().cloned().unwrap_or_default();
+                    let o = evaluate(cx.model, s, &HttpRequest::default(), &vars, &host);
+                    if let (Some(code), Some(by)) = (o.status, &o.decided_by)
+                        && code >= 400
+                    {
+                        out.push(
+                            Finding::new(
+                                &INFO,
+                                Location::Span(v.span()),
+                                format!(
+                                    "server {} verifies the client certificate {} ({}, $ssl_client_verify {}), but the request GET / is answered {code} by {by}",
+                                    s.display_name(),
+                                    client.path.display(),
+                                    client.chain.leaf.info.subject,
+                                    vars.verify
+                                ),
+                            )
+                            .label(format!("verifies {}, then {code}", client.chain.leaf.info.subject))
+                            .related(Location::File(client.path.clone()), "client certificate")
+                            .help(format!("run `nginx-mtls-lint verify --config ... --cert {} --path /` for the full explanation; use a certificate that directive allows, or allow this one there", client.path.display())),
+                        );
+                    }
                     continue;
                 }
-                let Some(v) = s.ssl.verify_client else {
+                let Some(last) = result.final_error() else {
                     continue;
                 };
                 let help = crate::verify::predict::first_fix(cx.model, cx.files, s, client, cx.options.now)

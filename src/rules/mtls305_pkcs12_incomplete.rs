@@ -50,6 +50,7 @@ impl Rule for Rule305 {
             }
             let path = client.path.display();
             if client.key.is_none() {
+                let new = crate::verify::new_name(&client.path, "-with-key");
                 out.push(
                     Finding::new(
                         &INFO,
@@ -57,26 +58,60 @@ impl Rule for Rule305 {
                         format!("the PKCS#12 file {path} holds no private key"),
                     )
                     .help(format!(
-                        "export it with its key: openssl pkcs12 -export -out {path} -inkey client.key -in client.crt -certfile ca.crt"
+                        "export a new archive with the key the certificate was issued for: openssl pkcs12 -in {path} -nokeys -passin env:P12_PASSWORD -out chain.pem && openssl pkcs12 -export -out {new} -inkey KEY -in chain.pem -passout env:P12_PASSWORD"
                     )),
                 );
             }
             let leaf = &client.chain.leaf.info;
-            if client.chain.intermediates.is_empty() && !leaf.openssl_self_signed {
-                out.push(
-                    Finding::new(
-                        &INFO,
-                        Location::File(client.path.clone()),
-                        format!(
-                            "the PKCS#12 file {path} holds {} but not its issuer {}: the client sends no intermediate",
-                            leaf.subject, leaf.issuer
-                        ),
-                    )
-                    .help(format!(
-                        "add the chain: openssl pkcs12 -export -out {path} -inkey client.key -in client.crt -certfile ca.crt (ca.crt = the intermediates, then the root)"
-                    )),
-                );
+            if !client.chain.intermediates.is_empty() || leaf.openssl_self_signed {
+                continue;
             }
+            // Who issued it, as far as the servers' trust files tell: a root issued it
+            // directly (nothing to add), an intermediate (name it), or unknown.
+            let mut issuer = None;
+            for server in cx.model.servers.iter().filter(|s| s.mtls()) {
+                for (_, b) in cx.files.ca_bundles(cx.model, server) {
+                    for c in &b.certificates {
+                        if c.info.subject_canonical == leaf.issuer_canonical {
+                            issuer = Some((c.info.openssl_self_signed, b.path.clone()));
+                        }
+                    }
+                }
+            }
+            if matches!(issuer, Some((true, _))) {
+                continue;
+            }
+            let new = crate::verify::new_name(&client.path, "-chain");
+            let (what, file) = match &issuer {
+                Some((_, f)) => (
+                    format!(
+                        "its issuer {} is an intermediate CA (in {})",
+                        leaf.issuer,
+                        f.display()
+                    ),
+                    f.display().to_string(),
+                ),
+                None => (
+                    format!(
+                        "its issuer {} is in no server's trust files, so whether it is an intermediate is not known",
+                        leaf.issuer
+                    ),
+                    crate::verify::names::ca_file_for(&leaf.issuer),
+                ),
+            };
+            out.push(
+                Finding::new(
+                    &INFO,
+                    Location::File(client.path.clone()),
+                    format!(
+                        "the PKCS#12 file {path} holds {} and no CA certificate; {what}: the client sends no intermediate",
+                        leaf.subject
+                    ),
+                )
+                .help(format!(
+                    "export a new archive with the intermediate: (umask 077; openssl pkcs12 -in {path} -nodes -passin env:P12_PASSWORD -out all.pem) && openssl pkcs12 -export -out {new} -in all.pem -certfile {file} -passout env:P12_PASSWORD && rm all.pem"
+                )),
+            );
         }
     }
 }

@@ -64,7 +64,9 @@ impl Rule for Rule306 {
                         ),
                     )
                     .help(format!(
-                        "for those systems export a legacy copy: openssl pkcs12 -export -legacy -out {path} -inkey client.key -in client.crt -certfile ca.crt"
+                        "for those systems export a legacy copy beside it: (umask 077; openssl pkcs12 -in {path} -nodes -passin env:P12_PASSWORD -out {1}) && openssl pkcs12 -export -legacy -in {1} -out {0} -passout env:P12_PASSWORD && rm {1}",
+                        crate::verify::new_name(&client.path, "-legacy"),
+                        crate::verify::new_name(&client.path, "-plain").replace(".p12", ".pem")
                     )),
                 );
             }
@@ -78,7 +80,9 @@ impl Rule for Rule306 {
                     ),
                 )
                 .help(format!(
-                    "re-export with modern algorithms: openssl pkcs12 -export -certpbe AES-256-CBC -keypbe AES-256-CBC -macalg sha256 -out {path} -inkey client.key -in client.crt -certfile ca.crt"
+                    "re-export with modern algorithms into a new file: (umask 077; openssl pkcs12 -legacy -in {path} -nodes -passin env:P12_PASSWORD -out {1}) && openssl pkcs12 -export -certpbe AES-256-CBC -keypbe AES-256-CBC -macalg sha256 -in {1} -out {0} -passout env:P12_PASSWORD && rm {1}",
+                    crate::verify::new_name(&client.path, "-aes"),
+                    crate::verify::new_name(&client.path, "-plain").replace(".p12", ".pem")
                 ));
                 f.severity = Severity::Warning;
                 out.push(f);

@@ -22,6 +22,8 @@ pub struct Input<'a> {
     pub host: Option<&'a str>,
     /// The client certificate came as PKCS#12.
     pub pkcs12: bool,
+    /// The client's key file as given (`None`: in the certificate file, or unknown).
+    pub key_file: Option<String>,
 }
 
 impl Input<'_> {
@@ -75,6 +77,45 @@ impl Input<'_> {
     fn url(&self) -> String {
         format!("https://{}/", self.host.unwrap_or("HOST"))
     }
+
+    fn cert_file(&self) -> String {
+        self.client.leaf.origin.path.display().to_string()
+    }
+
+    fn key_file(&self) -> String {
+        self.key_file.clone().unwrap_or_else(|| self.cert_file())
+    }
+
+    /// curl with this client's files.
+    fn curl(&self, cert: &str) -> String {
+        if self.pkcs12 {
+            format!(
+                "curl -v --cert-type P12 --cert \"{cert}:$P12_PASSWORD\" {}",
+                self.url()
+            )
+        } else {
+            format!(
+                "curl -v --cert {cert} --key {} {}",
+                self.key_file(),
+                self.url()
+            )
+        }
+    }
+
+    /// A trust-file certificate with the given subject (by canonical name).
+    fn trusted_named(&self, c: &Certificate) -> Option<&Certificate> {
+        self.store
+            .certificates
+            .iter()
+            .find(|t| t.info.subject_canonical == c.info.issuer_canonical)
+    }
+
+    /// The CA file of the server, or a name for it.
+    fn ca_file(&self) -> String {
+        self.directive_file("ssl_client_certificate")
+            .or_else(|| self.directive_file("ssl_trusted_certificate"))
+            .unwrap_or_else(|| "ca.crt".into())
+    }
 }
 
 fn cn(dn: &str) -> String {
@@ -124,6 +165,16 @@ pub fn chain(findings: &mut Vec<String>, fixes: &mut Vec<String>, x: &Input<'_>)
             findings.push(format!(
                 "the chain ends at the self-signed {}, which is not in the server's trust files",
                 top.subject
+            ));
+        } else if let Some(t) = x.cert(r.chain.len() - 1).and_then(|c| x.trusted_named(c)) {
+            findings.push(format!(
+                "the chain broke at {}: {} {} holds a CA named {}, but not with the key that signed {} (its key identifier {} differs): the CA was re-keyed or replaced under the same name",
+                top.subject,
+                x.label_of(t),
+                t.origin.path.display(),
+                t.info.subject,
+                top.subject,
+                t.info.subject_key_id.as_deref().unwrap_or("(none)")
             ));
         } else {
             findings.push(format!(
@@ -254,7 +305,34 @@ pub fn chain(findings: &mut Vec<String>, fixes: &mut Vec<String>, x: &Input<'_>)
     let Some(last) = r.final_error() else { return };
     let too_long = r.errors.iter().any(|e| e.code == E::CertChainTooLong);
     let url = x.url();
-    let curl_chain = format!("curl -v --cert client-chain.pem --key client.key {url}");
+    let _ = &url;
+    let cert = x.cert_file();
+    let chain_file = super::names::new_name(&x.client.leaf.origin.path, "-chain");
+    // The CA re-keyed (or replaced) under the same name: the old one beside the new.
+    let rekeyed = matches!(
+        last.code,
+        E::UnableToGetIssuerCertLocally | E::UnableToVerifyLeafSignature | E::CertSignatureFailure
+    ) && x
+        .cert(r.chain.len().saturating_sub(1))
+        .and_then(|c| x.trusted_named(c))
+        .is_some();
+    if rekeyed && !too_long {
+        let top = x.cert(r.chain.len() - 1);
+        let name = top.map(|c| c.info.issuer.clone()).unwrap_or_default();
+        let file = x.ca_file();
+        fixes.push(format!(
+            "while the clients are re-issued, trust the old {name} beside the new one: cat {file} OLD-{}.crt > {}, then `ssl_client_certificate {};` and reload",
+            cn(&name),
+            super::names::new_name(std::path::Path::new(&file), "-with-old"),
+            super::names::new_name(std::path::Path::new(&file), "-with-old")
+        ));
+        fixes.push(format!(
+            "re-issue {} from the new {name}: openssl x509 -req -in client.csr -CA {file} -CAkey NEW-CA.key -days 365 -extfile <(printf 'extendedKeyUsage = clientAuth') -out {}",
+            top.map(|c| c.info.subject.clone()).unwrap_or_default(),
+            super::names::new_name(&x.client.leaf.origin.path, "-new")
+        ));
+        return;
+    }
     match last.code {
         E::UnableToGetIssuerCertLocally
         | E::UnableToGetIssuerCert
@@ -282,21 +360,31 @@ pub fn chain(findings: &mut Vec<String>, fixes: &mut Vec<String>, x: &Input<'_>)
             }
         }
         E::UnableToVerifyLeafSignature => {
+            let issuer = r
+                .chain
+                .first()
+                .map(|c| c.issuer.clone())
+                .unwrap_or_default();
             findings.push(format!(
-                "the issuer of the client certificate ({}) is neither sent by the client nor in ssl_client_certificate/ssl_trusted_certificate",
-                r.chain.first().map(|c| c.issuer.as_str()).unwrap_or("")
+                "the issuer of the client certificate ({issuer}) is neither sent by the client nor in ssl_client_certificate/ssl_trusted_certificate"
             ));
+            let issuer_file = format!("{}.crt", cn(&issuer));
             if x.pkcs12 {
                 fixes.push(format!(
-                    "put the intermediate into the PKCS#12: openssl pkcs12 -export -out client.p12 -inkey client.key -in client.crt -certfile ca.crt (ca.crt = the intermediates), then curl -v --cert-type P12 --cert \"client.p12:$P12_PASSWORD\" {url}"
+                    "if {issuer} is an intermediate CA, put it into a new PKCS#12: (umask 077; openssl pkcs12 -in {cert} -nodes -passin env:P12_PASSWORD -out all.pem) && openssl pkcs12 -export -out {} -in all.pem -certfile {issuer_file} -passout env:P12_PASSWORD && rm all.pem, then {}",
+                    super::names::new_name(&x.client.leaf.origin.path, "-chain"),
+                    x.curl(&super::names::new_name(&x.client.leaf.origin.path, "-chain"))
+                ));
+            } else {
+                fixes.push(format!(
+                    "if {issuer} is an intermediate CA, send it with the certificate: cat {cert} {issuer_file} > {chain_file} && {}",
+                    x.curl(&chain_file)
                 ));
             }
             fixes.push(format!(
-                "send the intermediate with the certificate: cat client.crt intermediate.crt > client-chain.pem && {curl_chain}"
-            ));
-            fixes.push(format!(
-                "or add the intermediate on the server: cat intermediate.crt root.crt > bundle.pem, then `ssl_client_certificate bundle.pem;` (now {})",
-                x.directive_file("ssl_client_certificate").unwrap_or_else(|| "unset".into())
+                "if {issuer} is the root that issued the client certificate (a CA the server does not know, or the CA was replaced), and it should be trusted: cat {} {issuer_file} > bundle.pem, then `ssl_client_certificate bundle.pem;`; otherwise issue the client certificate from the CA in {}",
+                x.ca_file(),
+                x.ca_file()
             ));
         }
         E::UnableToGetIssuerCertLocally => {
@@ -308,7 +396,7 @@ pub fn chain(findings: &mut Vec<String>, fixes: &mut Vec<String>, x: &Input<'_>)
             ));
             fixes.push(format!(
                 "if that CA should be trusted, add its root to ssl_client_certificate: cat {} {}.crt > bundle.pem (then `ssl_client_certificate bundle.pem;`); otherwise issue the client certificate from a CA the server trusts",
-                x.directive_file("ssl_client_certificate").unwrap_or_else(|| "ca.crt".into()),
+                x.ca_file(),
                 top.map(|c| cn(&c.issuer)).unwrap_or_default()
             ));
         }
@@ -320,7 +408,8 @@ pub fn chain(findings: &mut Vec<String>, fixes: &mut Vec<String>, x: &Input<'_>)
                 top.map(|c| c.issuer.as_str()).unwrap_or("")
             ));
             fixes.push(format!(
-                "put the root next to the intermediate: cat intermediate.crt {}.crt > bundle.pem, then `ssl_client_certificate bundle.pem;`",
+                "put the root next to the intermediate: cat {} {}.crt > bundle.pem, then `ssl_client_certificate bundle.pem;`",
+                x.ca_file(),
                 top.map(|c| cn(&c.issuer)).unwrap_or_else(|| "root".into())
             ));
         }
@@ -329,7 +418,7 @@ pub fn chain(findings: &mut Vec<String>, fixes: &mut Vec<String>, x: &Input<'_>)
                 "the client certificate is self-signed and is not in the server's trust files"
                     .into(),
             );
-            fixes.push("issue the client certificate from the CA in ssl_client_certificate (openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -days 365 -extfile <(printf 'extendedKeyUsage = clientAuth') -out client.crt)".into());
+            fixes.push(format!("issue the client certificate from the CA in {0} (openssl x509 -req -in client.csr -CA {0} -CAkey CA.key -days 365 -extfile <(printf 'extendedKeyUsage = clientAuth') -out {1})", x.ca_file(), super::names::new_name(&x.client.leaf.origin.path, "-new")));
         }
         E::SelfSignedCertInChain => {
             let top = r.chain.last();
@@ -357,7 +446,19 @@ pub fn chain(findings: &mut Vec<String>, fixes: &mut Vec<String>, x: &Input<'_>)
                     date(t)
                 ));
                 if last.depth == 0 {
-                    fixes.push("re-issue the client certificate with a current validity period: openssl x509 -req -in client.csr -CA intermediate.crt -CAkey intermediate.key -days 365 -extfile <(printf 'extendedKeyUsage = clientAuth') -out client.crt".into());
+                    let issuer_file = x
+                        .cert(1)
+                        .map(|i| match x.result.chain.get(1).map(|l| l.source) {
+                            Some(ChainSource::Trusted(_)) => i.origin.path.display().to_string(),
+                            _ => format!("{}.crt", cn(&i.info.subject)),
+                        })
+                        .unwrap_or_else(|| format!("{}.crt", cn(&c.info.issuer)));
+                    fixes.push(format!(
+                        "re-issue the client certificate with a current validity period from its issuer {}: openssl x509 -req -in client.csr -CA {issuer_file} -CAkey {}.key -days 365 -extfile <(printf 'extendedKeyUsage = clientAuth') -out {}",
+                        c.info.issuer,
+                        cn(&c.info.issuer),
+                        super::names::new_name(&x.client.leaf.origin.path, "-renewed")
+                    ));
                 } else {
                     fixes.push(format!(
                         "renew the CA certificate {} (same key, new dates) and deploy it where it is now ({})",
@@ -469,5 +570,45 @@ pub fn chain(findings: &mut Vec<String>, fixes: &mut Vec<String>, x: &Input<'_>)
                 last.code.as_str()
             ));
         }
+    }
+}
+
+/// Fixes for a request the configuration answers with an error after the handshake.
+pub fn request_fixes(
+    fixes: &mut Vec<String>,
+    o: &super::request::RequestOutcome,
+    vars: &super::request::ClientVars,
+    cert_sent: bool,
+) {
+    let by = o.decided_by.as_deref().unwrap_or("");
+    if by.contains("ssl_client_verify") && vars.verify != "SUCCESS" {
+        if cert_sent {
+            fixes.push(format!(
+                "{by} requires $ssl_client_verify = SUCCESS and it is {}: make the certificate verify (the fixes above)",
+                vars.verify
+            ));
+        } else {
+            fixes.push(format!(
+                "{by} requires a verified certificate: send one (curl --cert CERT --key KEY)"
+            ));
+        }
+    } else if by.contains("ssl_client_s_dn")
+        || by.contains("ssl_client_i_dn")
+        || by.contains("ssl_client_serial")
+        || by.contains("ssl_client_fingerprint")
+        || (by.contains("inside `if") && cert_sent)
+    {
+        fixes.push(format!(
+            "{by} refuses this certificate (subject {}, issuer {}, serial {}): use a certificate it allows, or allow this one there",
+            vars.s_dn, vars.i_dn, vars.serial
+        ));
+    } else if by.contains("`deny") {
+        fixes.push(format!(
+            "{by} refuses the client's address: add an `allow` for it before the deny"
+        ));
+    } else {
+        fixes.push(format!(
+            "the configuration answers this path with an error ({by}); no client certificate changes that"
+        ));
     }
 }

@@ -6,12 +6,16 @@
 
 pub mod client;
 pub mod explain;
+pub mod names;
 pub mod predict;
+pub mod request;
 
 use serde::Serialize;
 
 pub use client::{ClientCert, PasswordSource, load_client_cert};
+pub use names::new_name;
 pub use predict::{Request, ServerResult, predict};
+pub use request::{HttpRequest, RequestOutcome};
 
 /// Bumped on any incompatible change of the JSON document.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -32,6 +36,9 @@ pub struct ClientReport {
     /// Problems on the client's side, whatever the server.
     pub problems: Vec<String>,
     pub fixes: Vec<String>,
+    /// The client can present this certificate and key (curl with OpenSSL 3 loads
+    /// them); `false`: no request is made, whatever the server.
+    pub usable: bool,
 }
 
 /// `--format json`.
@@ -44,6 +51,24 @@ pub struct Document {
     pub results: Vec<ServerResult>,
     /// Every result accepted and no client-side problem.
     pub accepted: bool,
+    /// Why nginx refuses this configuration (`nginx -t` fails: it does not start, or
+    /// keeps the old configuration on reload), `file:line: message`; empty when it loads.
+    pub nginx_refuses: Vec<String>,
+}
+
+/// Applies what stops the request before any server sees it: a configuration nginx
+/// refuses, a client that cannot use its material. Returns whether all is accepted.
+pub fn settle(results: &mut [ServerResult], client: &ClientReport, refusals: &[String]) -> bool {
+    for r in results.iter_mut() {
+        if !refusals.is_empty() {
+            r.verdict = "nginx_refuses".into();
+            r.decided_by = refusals.first().cloned();
+        } else if !client.usable {
+            r.verdict = "client_unusable".into();
+            r.decided_by = client.problems.first().cloned();
+        }
+    }
+    client.problems.is_empty() && results.iter().all(|r| r.verdict == "accepted")
 }
 
 /// Client-side checks that need no server.
@@ -60,21 +85,43 @@ pub fn client_report(c: Option<&ClientCert>) -> ClientReport {
             key: None,
             problems: Vec::new(),
             fixes: Vec::new(),
+            usable: true,
         };
     };
     let mut problems = Vec::new();
     let mut fixes = Vec::new();
+    let mut usable = true;
+    let cert = c.path.display().to_string();
+    let key_file = c
+        .key_path
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| cert.clone());
+    if let Some(a) = &c.p12
+        && a.crypto.contains(&client::P12Crypto::Rc2_40)
+    {
+        usable = false;
+        problems.push(format!(
+            "{cert} is encrypted with RC2-40 (exported with `openssl pkcs12 -legacy` or by OpenSSL 1.x): OpenSSL 3 without the legacy provider cannot read it, so curl stops before connecting (curl: (58) could not parse PKCS12 file ... unsupported)"
+        ));
+        let new = new_name(&c.path, "-aes");
+        let pem = new_name(&c.path, "-plain").replace(".p12", ".pem");
+        fixes.push(format!(
+            "re-encrypt it with AES into a new file: (umask 077; openssl pkcs12 -legacy -in {cert} -nodes -passin env:P12_PASSWORD -out {pem}) && openssl pkcs12 -export -in {pem} -out {new} -passout env:P12_PASSWORD && rm {pem}, then curl --cert-type P12 --cert \"{new}:$P12_PASSWORD\""
+        ));
+    }
     let key = c.key_match().map(|m| {
         use crate::certs::keys::KeyMatch;
         match m {
             KeyMatch::Matches => "matches".to_string(),
             KeyMatch::Mismatch => {
+                usable = false;
                 problems.push(format!(
                     "the private key {} does not belong to the certificate {}: curl stops before connecting (curl: (58) unable to set private key file)",
                     c.key_path.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
                     c.path.display()
                 ));
-                fixes.push("find the key the certificate was issued for: compare `openssl x509 -in client.crt -noout -pubkey` with `openssl pkey -in client.key -pubout`".into());
+                fixes.push(format!("find the key the certificate was issued for: `openssl x509 -in {cert} -noout -pubkey` must print the same as `openssl pkey -in KEY -pubout` (not {key_file}); without it, issue a new certificate for {key_file}"));
                 "mismatch".into()
             }
             KeyMatch::Encrypted => "encrypted".into(),
@@ -97,5 +144,6 @@ pub fn client_report(c: Option<&ClientCert>) -> ClientReport {
         key,
         problems,
         fixes,
+        usable,
     }
 }

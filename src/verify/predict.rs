@@ -39,6 +39,10 @@ pub struct Request {
     /// The client certificate is a PKCS#12 archive (fixes then rebuild the archive and
     /// use `curl --cert-type P12`).
     pub pkcs12: bool,
+    /// The HTTP request after the handshake (`--path`, `--method`).
+    pub http: super::request::HttpRequest,
+    /// The client's key file as given (for the fixes' commands).
+    pub key_file: Option<String>,
 }
 
 /// A server block, for output.
@@ -112,6 +116,16 @@ pub struct ServerResult {
     pub errors: Vec<RaisedError>,
     pub findings: Vec<String>,
     pub fixes: Vec<String>,
+    /// `accepted`, `rejected` (the handshake: 495/496/421), `denied` (the request:
+    /// a status of 400 or more from the configuration), `nginx_refuses` (the
+    /// configuration does not load), `client_unusable` (the client cannot use its
+    /// certificate or key).
+    pub verdict: String,
+    /// The directive that decided the status, with file:line (`None`: a backend
+    /// decides, see `request.backend`).
+    pub decided_by: Option<String>,
+    /// What happens after the handshake (`None` when the handshake rejected it).
+    pub request: Option<super::request::RequestOutcome>,
 }
 
 /// Why a prediction could not be made.
@@ -526,6 +540,8 @@ pub fn predict(
                 host,
                 time,
                 request.pkcs12,
+                &request.http,
+                request.key_file.as_deref(),
             )?);
         }
     }
@@ -544,6 +560,8 @@ fn one(
     host: Option<String>,
     time: i64,
     pkcs12: bool,
+    http: &super::request::HttpRequest,
+    key_file: Option<&str>,
 ) -> Result<ServerResult, PredictError> {
     let sni_server = sni.as_deref().and_then(|n| find_server(model, servers, n));
     let hs_idx = sni_server.unwrap_or(default);
@@ -561,6 +579,15 @@ fn one(
     let mut verify_value = "NONE".to_string();
     let mut final_code: Option<VerifyErrorCode> = None;
     let sent = if requested { client } else { None };
+    let curl_files = match (client, key_file) {
+        (Some(c), _) if pkcs12 => format!(
+            "--cert-type P12 --cert \"{}:$P12_PASSWORD\"",
+            c.leaf.origin.path.display()
+        ),
+        (Some(c), Some(k)) => format!("--cert {} --key {k}", c.leaf.origin.path.display()),
+        (Some(c), None) => format!("--cert {}", c.leaf.origin.path.display()),
+        (None, _) => "--cert CERT --key KEY".to_string(),
+    };
     if let Some(c) = sent {
         let Verified {
             result,
@@ -594,6 +621,7 @@ fn one(
                 params,
                 host: host.as_deref().or(sni.as_deref()),
                 pkcs12,
+                key_file: key_file.map(str::to_owned),
             },
         );
     } else if client.is_some() && !requested {
@@ -636,7 +664,7 @@ fn one(
             rq.display_name()
         ));
         fixes.push(format!(
-            "send the same name as SNI and Host: curl -v --cert client.crt --key client.key https://{}/",
+            "send the same name as SNI and Host: curl -v {curl_files} https://{}/",
             host.as_deref().unwrap_or("")
         ));
         (
@@ -663,13 +691,16 @@ fn one(
     } else if mode == VerifyMode::On && sent.is_none() {
         if client.is_some() && !requested {
             fixes.push(format!(
-                "make the handshake ask for the certificate: send SNI {0} (curl -v --cert client.crt --key client.key https://{0}/), or set `ssl_verify_client optional;` in the default server {1}",
+                "make the handshake ask for the certificate: send SNI {0} (curl -v {2} https://{0}/), or set `ssl_verify_client optional;` in the default server {1}",
                 rq.names.first().cloned().unwrap_or_default(),
-                hs.display_name()
+                hs.display_name(),
+                curl_files
             ));
         } else {
             findings.push("the client sent no certificate and ssl_verify_client is on".into());
-            fixes.push(format!("send a client certificate: curl -v --cert client.crt --key client.key https://{host_name}/"));
+            fixes.push(format!(
+                "send a client certificate: curl -v {curl_files} https://{host_name}/"
+            ));
         }
         (
             Some(496),
@@ -687,17 +718,68 @@ fn one(
             mode.as_str()
         ));
     }
+    let decided_by;
+    let mut outcome = None;
     let status = match nginx_status {
-        Some(421) => 421,
+        Some(421) => {
+            decided_by = Some("nginx's SNI/Host check (ngx_http_ssl_servername)".to_string());
+            421
+        }
         Some(code) => {
+            let by = rq
+                .ssl
+                .verify_client
+                .as_ref()
+                .map(|v| {
+                    format!(
+                        "`ssl_verify_client {}` at {}",
+                        v.value(),
+                        model.config.sources.location(v.span())
+                    )
+                })
+                .unwrap_or_else(|| "ssl_verify_client".into());
             let (s, note) = client_status(model.config, rq, code);
+            decided_by = Some(match &note {
+                Some(n) => format!("{by}, then {n}"),
+                None => by,
+            });
             if let Some(n) = note {
                 findings.push(n);
             }
             s
         }
-        None => 200,
+        None => {
+            let vars = super::request::ClientVars::of(sent, verify_value.clone());
+            let o = super::request::evaluate(model, rq, http, &vars, &host_name);
+            decided_by = o.decided_by.clone();
+            for u in &o.unmodelled {
+                findings.push(format!("not modelled: {u}"));
+            }
+            if let Some(b) = &o.backend {
+                findings.push(b.clone());
+            }
+            let s = o.status.unwrap_or(200);
+            if s >= 400 {
+                findings.push(format!(
+                    "the handshake lets the client through, but {} answers {s} to {} {}",
+                    o.decided_by.as_deref().unwrap_or("the configuration"),
+                    http.method,
+                    http.path
+                ));
+                explain::request_fixes(&mut fixes, &o, &vars, sent.is_some());
+            }
+            outcome = Some(o);
+            s
+        }
     };
+    let verdict = if nginx_status.is_some() {
+        "rejected"
+    } else if status >= 400 {
+        "denied"
+    } else {
+        "accepted"
+    }
+    .to_string();
     let (line, _) = model.config.sources.line_col(rq.block.span);
     Ok(ServerResult {
         listen: socket.to_string(),
@@ -723,6 +805,9 @@ fn one(
         errors,
         findings,
         fixes,
+        verdict,
+        decided_by,
+        request: outcome,
     })
 }
 
@@ -757,6 +842,7 @@ pub fn first_fix(
             params: v.params,
             host: name.as_deref(),
             pkcs12: client.format == super::client::CertFormat::Pkcs12,
+            key_file: client.key_path.as_ref().map(|p| p.display().to_string()),
         },
     );
     fixes.into_iter().next()
