@@ -10,6 +10,7 @@ pub mod rules;
 pub mod verify;
 
 use crate::cli::{Cli, Command};
+use crate::config::directives::edit_distance;
 use crate::error::{Error, exit};
 
 /// A first word that is no command, no option and no file, but close to a command
@@ -30,28 +31,13 @@ pub fn mistyped_command(args: &[std::ffi::OsString]) -> Option<String> {
     }
     let close = names
         .iter()
-        .map(|n| (strsim_distance(first, n), n))
+        .map(|n| (edit_distance(first.as_bytes(), n.as_bytes()), n))
         .filter(|(d, n)| *d <= 2 && *d < n.len())
         .min()?;
     Some(format!(
         "error: '{first}' is no command and no file: did you mean `nginx-mtls-lint {}`? (see `nginx-mtls-lint --help`)",
         close.1
     ))
-}
-
-/// Edit distance (insertions, deletions, substitutions).
-fn strsim_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// Runs a parsed command line; returns the exit code.

@@ -950,8 +950,8 @@ pub fn suggest(name: &str, version: Version) -> Option<&'static str> {
     best.map(|(_, n)| n)
 }
 
-/// Optimal-string-alignment distance.
-fn edit_distance(a: &[u8], b: &[u8]) -> usize {
+/// Optimal-string-alignment distance (insert, delete, substitute, swap neighbours).
+pub fn edit_distance(a: &[u8], b: &[u8]) -> usize {
     let w = b.len() + 1;
     let mut m = vec![0usize; (a.len() + 1) * w];
     for i in 0..=a.len() {
@@ -974,6 +974,12 @@ fn edit_distance(a: &[u8], b: &[u8]) -> usize {
     }
     m[a.len() * w + b.len()]
 }
+
+/// `error_log`'s levels, most verbose first (`ngx_log_error_levels` in
+/// src/core/ngx_log.c, with `debug`).
+pub const ERROR_LOG_LEVELS: [&str; 8] = [
+    "debug", "info", "notice", "warn", "error", "crit", "alert", "emerg",
+];
 
 const MAX_INT: i64 = i64::MAX; // NGX_MAX_INT_T_VALUE, NGX_MAX_SIZE_T_VALUE, NGX_MAX_OFF_T_VALUE on 64-bit
 

@@ -128,25 +128,6 @@ fn loads_foreign_module(config: &Config) -> bool {
     foreign
 }
 
-/// A template placeholder: `{{ x }}`, `{% x %}`, `<% x %>`, `${NAME}` in capitals or
-/// `${dotted.name}` (nginx's own variables are lower case, without dots).
-fn placeholder(s: &str) -> bool {
-    if ["{{", "{%", "<%"].iter().any(|t| s.contains(t)) {
-        return true;
-    }
-    s.match_indices("${").any(|(i, _)| {
-        let name: String = s[i + 2..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
-            .collect();
-        s[i + 2 + name.len()..].starts_with('}')
-            && (name.contains('.')
-                || (name.len() >= 2
-                    && name.starts_with(|c: char| c.is_ascii_uppercase())
-                    && !name.chars().any(|c| c.is_ascii_lowercase())))
-    })
-}
-
 /// The contexts of the blocks the walk is in: from the main context through the
 /// root's context (`http` for a site file) and the enclosing blocks, each computed once.
 /// `None` inside a block nginx would not accept (already reported there) or a
@@ -250,7 +231,7 @@ pub fn refusals(config: &Config, version: (u32, u32, u32), extra: &[String]) -> 
                 if matches!(
                     r.kind,
                     RefusalKind::InvalidValue | RefusalKind::InvalidNumberOfArguments
-                ) && args.iter().any(|a| placeholder(a)) =>
+                ) && args.iter().any(|a| super::template::placeholder(a)) =>
             {
                 Ok(())
             }

@@ -14,28 +14,52 @@ pub fn template_kind(src: &[u8]) -> Option<&'static str> {
         return Some("an ERB/EPP template (<% ... %>)");
     }
     // envsubst: `${NAME}` with a capital-letter name (nginx's own variables are
-    // lower case).
-    let mut i = 0;
-    while let Some(p) = src[i..].windows(2).position(|w| w == b"${") {
-        let start = i + p + 2;
-        let name: Vec<u8> = src[start..]
-            .iter()
-            .copied()
-            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'.')
-            .collect();
-        let closed = src.get(start + name.len()) == Some(&b'}');
-        if closed
-            && name.len() >= 2
-            && name.first().is_some_and(u8::is_ascii_uppercase)
-            && name.iter().all(|b| !b.is_ascii_lowercase())
-        {
-            return Some("an envsubst template (${NAME})");
-        }
-        // `${web.login.port}` (Zimbra's templates): no nginx variable has a dot.
-        if closed && name.contains(&b'.') {
-            return Some("a template (${name.with.dots})");
-        }
-        i = start;
+    // lower case); `${web.login.port}` (Zimbra's templates): no nginx variable has a dot.
+    braced_names(src).find_map(|name| match templated_name(name)? {
+        Braced::Capitals => Some("an envsubst template (${NAME})"),
+        Braced::Dotted => Some("a template (${name.with.dots})"),
+    })
+}
+
+/// A `${...}` name that belongs to a template, not to nginx.
+enum Braced {
+    /// `${NGINX_HOST}`.
+    Capitals,
+    /// `${web.login.port}`.
+    Dotted,
+}
+
+fn templated_name(name: &[u8]) -> Option<Braced> {
+    if name.len() >= 2
+        && name.first().is_some_and(u8::is_ascii_uppercase)
+        && name.iter().all(|b| !b.is_ascii_lowercase())
+    {
+        Some(Braced::Capitals)
+    } else if name.contains(&b'.') {
+        Some(Braced::Dotted)
+    } else {
+        None
     }
-    None
+}
+
+/// The name of every closed `${name}` of a text.
+fn braced_names(src: &[u8]) -> impl Iterator<Item = &[u8]> {
+    src.windows(2)
+        .enumerate()
+        .filter(|(_, w)| *w == b"${")
+        .filter_map(move |(i, _)| {
+            let rest = &src[i + 2..];
+            let len = rest
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_' || **b == b'.')
+                .count();
+            (rest.get(len) == Some(&b'}')).then(|| &rest[..len])
+        })
+}
+
+/// A word that is (or holds) a template placeholder: `{{ x }}`, `{% x %}`, `<% x %>`,
+/// `${NAME}` in capitals or `${dotted.name}`.
+pub fn placeholder(word: &str) -> bool {
+    ["{{", "{%", "<%"].iter().any(|t| word.contains(t))
+        || braced_names(word.as_bytes()).any(|n| templated_name(n).is_some())
 }

@@ -4,15 +4,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::config::directives::ERROR_LOG_LEVELS as LEVELS;
 use crate::config::{self, Input, LoadOptions};
 use crate::error::Error;
 use crate::logs::format::{Escape, LogFormat};
 use crate::logs::options::{Kind, Options};
-
-/// nginx's error log levels, most verbose first.
-const LEVELS: [&str; 8] = [
-    "debug", "info", "notice", "warn", "error", "crit", "alert", "emerg",
-];
 
 /// A log file to read.
 #[derive(Clone, Debug)]

@@ -52,6 +52,7 @@
 
 use super::rule::{Context, Finding, Location, Rule, RuleInfo};
 use crate::config::Directive;
+use crate::config::directives::ERROR_LOG_LEVELS as LEVELS;
 use crate::model::Protocol;
 
 pub struct Rule122;
@@ -62,11 +63,6 @@ crate::rule_info!(
     Warning,
     "mtls122_error_log_hides_verify_failures.rs"
 );
-
-/// nginx's levels, most verbose first.
-const LEVELS: [&str; 8] = [
-    "debug", "info", "notice", "warn", "error", "crit", "alert", "emerg",
-];
 
 /// The level of an `error_log` (`error` when it names none), as an index of [`LEVELS`].
 fn level(d: &Directive) -> usize {
