@@ -2,7 +2,7 @@
 //! OpenSSL read them ([`load`], [`pkcs12`]), what a certificate or CRL says ([`info`]),
 //! a model of OpenSSL 3.0's `X509_verify_cert()` as nginx runs it on client
 //! certificates ([`verify`]), and whether a private key belongs to a certificate
-//! ([`keys`]).
+//! ([`keys`]); finding the issuer or key file a fix needs next to the others ([`discover`]).
 //!
 //! Facts the model rests on (OpenSSL 3.0.22, nginx 1.22.1; see `docs/nginx-behaviour.md`
 //! and the tests in `tests/certs_openssl.rs`, which compare the model with the real
@@ -20,6 +20,7 @@
 //!   anchors, CRLs in CA files are used once `ssl_crl` turns CRL checking on.
 
 mod der;
+pub mod discover;
 pub mod info;
 pub mod keys;
 pub mod load;

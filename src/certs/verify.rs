@@ -827,6 +827,12 @@ fn checkable_key(issuer: &Certificate) -> Result<(), String> {
     Ok(())
 }
 
+/// `issuer`'s key signed `subject` (or the model cannot check it: then only the names
+/// and key identifiers decide, as [`likely_issued`]).
+pub fn issued_by(subject: &Certificate, issuer: &Certificate) -> bool {
+    cert_signature(subject, issuer).unwrap_or(true)
+}
+
 fn cert_signature(subject: &Certificate, issuer: &Certificate) -> Result<bool, String> {
     checkable_key(issuer)?;
     let (_, s) = X509Certificate::from_der(&subject.der).map_err(|e| e.to_string())?;

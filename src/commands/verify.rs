@@ -87,7 +87,7 @@ pub fn run(args: &VerifyArgs) -> Result<u8, Error> {
         client: report,
         results,
         accepted,
-        nginx_refuses: refusals,
+        nginx_refuses: refusals.into_iter().map(|(m, _)| m).collect(),
     };
     let mut out = std::io::stdout().lock();
     match args.format {
@@ -112,7 +112,7 @@ fn refusals(
     model: &Model<'_>,
     files: &CertFiles,
     time: i64,
-) -> Vec<String> {
+) -> Vec<(String, Option<String>)> {
     let options = Options {
         now: time,
         ..Options::default()
@@ -131,7 +131,7 @@ fn refusals(
             Location::Span(s) => config.sources.location(*s),
             Location::File(p) => p.display().to_string(),
         };
-        Some(format!("{at}: {msg} ({})", f.code))
+        Some((format!("{at}: {msg} ({})", f.code), f.help))
     })
     .collect()
 }

@@ -27,6 +27,7 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl_certificate_key>
 
 use super::rule::{Context, Finding, Location, Rule, RuleInfo};
+use crate::certs::discover::{dir_of, find_key, unique_dirs};
 use crate::certs::keys::{KeyMatch, key_matches, load_private_key};
 
 pub struct Rule203;
@@ -66,6 +67,16 @@ impl Rule for Rule203 {
                 if key_matches(&private, leaf) != KeyMatch::Mismatch {
                     continue;
                 }
+                let key_path = cx.model.path(key);
+                let dirs = unique_dirs([dir_of(&bundle.path), dir_of(&key_path)]);
+                let help = match find_key(&dirs, leaf) {
+                    Some(k) => format!(
+                        "the key of this certificate is {} (found beside it): `ssl_certificate_key {};`",
+                        k.display(),
+                        k.display()
+                    ),
+                    None => "use the key the certificate was issued for (compare `openssl x509 -noout -pubkey -in CERT` with `openssl pkey -pubout -in KEY`)".to_string(),
+                };
                 out.push(
                     Finding::new(
                         &INFO,
@@ -83,7 +94,7 @@ impl Rule for Rule203 {
                     ))
                     .label("key of another certificate")
                     .related(Location::Span(cert.span()), "this certificate")
-                    .help("use the key the certificate was issued for (compare `openssl x509 -noout -pubkey -in CERT` with `openssl pkey -pubout -in KEY`)"),
+                    .help(help),
                 );
             }
         }

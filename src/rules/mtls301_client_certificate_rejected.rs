@@ -4,7 +4,12 @@
 //! Runs `verify` for every client certificate given with `--client-cert` against every
 //! server that requests client certificates, reaching each server by its own name, and
 //! reports each server that would reject it (nginx status 495 or 496, which the client
-//! sees as `400 Bad Request` unless `error_page` changes it).
+//! sees as `400 Bad Request` unless `error_page` changes it). When the handshake lets
+//! the certificate through, it follows the request `GET /` as `verify --path /` does
+//! (the location, `if` on `$ssl_client_*` and the `map`s they read, `return`, `deny`,
+//! `error_page`) and reports a server that answers it with an error, naming the
+//! directive that decided and how to get through (the `map` entry to add, the
+//! condition that refuses it on purpose).
 //!
 //! ## Why is this bad?
 //! The handshake succeeds, so the client only sees a bare 400 and nginx logs the reason
@@ -32,6 +37,7 @@
 
 use super::rule::{Context, Finding, Location, Rule, RuleInfo};
 use crate::model::VerifyMode;
+use crate::verify::explain::request_fixes;
 use crate::verify::predict::{Verified, tolerated_by_optional_no_ca, verify_with_server};
 use crate::verify::request::{ClientVars, HttpRequest, evaluate};
 
@@ -98,7 +104,12 @@ impl Rule for Rule301 {
                             )
                             .label(format!("verifies {}, then {code}", client.chain.leaf.info.subject))
                             .related(Location::File(client.path.clone()), "client certificate")
-                            .help(format!("run `nginx-mtls-lint verify --config ... --cert {} --path /` for the full explanation; use a certificate that directive allows, or allow this one there", client.path.display())),
+                            .help({
+                                let mut fixes = Vec::new();
+                                let send = format!("curl -v --cert {} https://{host}/", client.path.display());
+                                request_fixes(&mut fixes, &o, &vars, true, &send, "");
+                                fixes.into_iter().next().unwrap_or_else(|| format!("run `nginx-mtls-lint verify --config ... --cert {} --path /` for the full explanation", client.path.display()))
+                            }),
                         );
                     }
                     continue;

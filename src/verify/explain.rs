@@ -2,8 +2,9 @@
 //! broke), which trust file and which certificate in it anchored it, dates, purposes,
 //! depth, CRLs; and the fixes, as commands or directives ready to paste.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use crate::certs::discover::{Found, dir_of, find_issuer, find_key, unique_dirs};
 use crate::certs::load::{Certificate, ClientChain};
 use crate::certs::verify::{
     ChainSource, TrustStore, VerifyErrorCode as E, VerifyParams, VerifyResult, verify_client,
@@ -110,12 +111,138 @@ impl Input<'_> {
             .find(|t| t.info.subject_canonical == c.info.issuer_canonical)
     }
 
+    /// Where fixes look for the files they need: beside the client's certificate and
+    /// key, and beside the server's trust files.
+    fn search_dirs(&self) -> Vec<PathBuf> {
+        let mut d = vec![dir_of(&self.client.leaf.origin.path)];
+        if let Some(k) = &self.key_file {
+            d.push(dir_of(Path::new(k)));
+        }
+        d.extend(self.labels.iter().map(|(p, _)| dir_of(p)));
+        unique_dirs(d)
+    }
+
+    /// The file holding the CA certificate that issued `c`, searched in [`Self::search_dirs`].
+    fn issuer_file(&self, c: &Certificate) -> Option<Found> {
+        find_issuer(&self.search_dirs(), c)
+    }
+
+    fn searched(&self) -> String {
+        self.search_dirs()
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The CA's key for a re-issue command: found beside the CA's file, or `"$CA_KEY"`.
+    fn ca_key(&self, ca: Option<&Found>) -> Option<String> {
+        ca.and_then(|f| find_key(&[dir_of(&f.path)], &f.certificate))
+            .map(|p| p.display().to_string())
+    }
+
+    /// Trusting one more CA file: a new bundle beside the server's CA file, and the
+    /// directive that names it.
+    fn trust_also(&self, extra: &str, name: &str) -> String {
+        let server = self.server.display_name();
+        match self
+            .directive_file("ssl_client_certificate")
+            .or_else(|| self.directive_file("ssl_trusted_certificate"))
+        {
+            Some(file) => {
+                let out = super::names::new_name(Path::new(&file), &format!("-with-{name}"));
+                format!(
+                    "cat {file} {extra} > {out}, then `ssl_client_certificate {out};` in server {server} and reload nginx"
+                )
+            }
+            None => {
+                format!("set `ssl_client_certificate {extra};` in server {server} and reload nginx")
+            }
+        }
+    }
+
+    /// A command that re-issues the client certificate from `issuer` (same subject and
+    /// extensions, with `ext` replacing them when given), and how to send it.
+    fn reissue(
+        &self,
+        issuer: Option<&Found>,
+        issuer_dn: &str,
+        suffix: &str,
+        ext: Option<&str>,
+    ) -> String {
+        let cert = self.cert_file();
+        let key = self.key_file();
+        let new = super::names::new_name(&self.client.leaf.origin.path, suffix);
+        let csr = super::names::new_name(&self.client.leaf.origin.path, suffix)
+            .rsplit_once('.')
+            .map(|(a, _)| format!("{a}.csr"))
+            .unwrap_or_else(|| format!("{new}.csr"));
+        let ca = issuer
+            .map(|f| f.path.display().to_string())
+            .unwrap_or_else(|| super::names::ca_file_for(issuer_dn));
+        let (ca_key, key_note) = match self.ca_key(issuer) {
+            Some(k) => (k, String::new()),
+            None => (
+                "\"$CA_KEY\"".to_string(),
+                format!(
+                    " (CA_KEY: the private key of {issuer_dn}, not found beside its certificate)"
+                ),
+            ),
+        };
+        let extensions = match ext {
+            Some(e) => format!("-extfile <(printf '{e}')"),
+            None => "-copy_extensions copyall".into(),
+        };
+        let mut cmd = format!(
+            "openssl x509 -x509toreq -in {cert} -key {key} -copy_extensions copyall -out {csr} && openssl x509 -req -in {csr} -CA {ca} -CAkey {ca_key} -days 365 {extensions} -out {new}"
+        );
+        // The intermediates the client sent go with the new certificate too.
+        if !self.client.intermediates.is_empty() && self.client.private_keys.is_empty() {
+            cmd.push_str(&format!(
+                " && sed -n '/END CERTIFICATE/,$p' {cert} | tail -n +2 >> {new}"
+            ));
+        }
+        if self.pkcs12 {
+            return format!(
+                "{cmd}{key_note} (from the certificate and key exported from the PKCS#12)"
+            );
+        }
+        format!("{cmd}{key_note}, then {}", self.curl(&new))
+    }
+
     /// The CA file of the server, or a name for it.
     fn ca_file(&self) -> String {
         self.directive_file("ssl_client_certificate")
             .or_else(|| self.directive_file("ssl_trusted_certificate"))
             .unwrap_or_else(|| "ca.crt".into())
     }
+}
+
+/// The first certificate of the server's CA file (what `openssl x509 -CA` would use).
+fn server_ca(x: &Input<'_>) -> Option<Found> {
+    let file = x.ca_file();
+    x.store
+        .certificates
+        .iter()
+        .find(|c| c.origin.path.display().to_string() == file)
+        .map(|c| Found {
+            path: c.origin.path.clone(),
+            certificate: c.clone(),
+        })
+}
+
+fn reissue_from_server_ca(x: &Input<'_>) -> String {
+    let ca = server_ca(x);
+    let dn = ca
+        .as_ref()
+        .map(|f| f.certificate.info.subject.clone())
+        .unwrap_or_else(|| "CN=CA".into());
+    x.reissue(
+        ca.as_ref(),
+        &dn,
+        "-new",
+        Some("extendedKeyUsage = clientAuth"),
+    )
 }
 
 fn cn(dn: &str) -> String {
@@ -319,18 +446,33 @@ pub fn chain(findings: &mut Vec<String>, fixes: &mut Vec<String>, x: &Input<'_>)
     if rekeyed && !too_long {
         let top = x.cert(r.chain.len() - 1);
         let name = top.map(|c| c.info.issuer.clone()).unwrap_or_default();
-        let file = x.ca_file();
+        let old = top.and_then(|c| x.issuer_file(c));
+        let old_file = old
+            .as_ref()
+            .map(|f| f.path.display().to_string())
+            .unwrap_or_else(|| format!("OLD-{}.crt", cn(&name)));
+        let found = match &old {
+            Some(_) => format!(" (the one that signed it is in {old_file})"),
+            None => format!(
+                " (OLD-{}.crt: its certificate, not found beside the others)",
+                cn(&name)
+            ),
+        };
         fixes.push(format!(
-            "while the clients are re-issued, trust the old {name} beside the new one: cat {file} OLD-{}.crt > {}, then `ssl_client_certificate {};` and reload",
-            cn(&name),
-            super::names::new_name(std::path::Path::new(&file), "-with-old"),
-            super::names::new_name(std::path::Path::new(&file), "-with-old")
+            "while the clients are re-issued, trust the old {name} beside the new one{found}: {}",
+            x.trust_also(&old_file, "old")
         ));
-        fixes.push(format!(
-            "re-issue {} from the new {name}: openssl x509 -req -in client.csr -CA {file} -CAkey NEW-CA.key -days 365 -extfile <(printf 'extendedKeyUsage = clientAuth') -out {}",
-            top.map(|c| c.info.subject.clone()).unwrap_or_default(),
-            super::names::new_name(&x.client.leaf.origin.path, "-new")
-        ));
+        if r.chain.len() == 1 {
+            fixes.push(format!(
+                "re-issue the client certificate from the new {name}: {}",
+                reissue_from_server_ca(x)
+            ));
+        } else {
+            fixes.push(format!(
+                "re-issue {} from the new {name} (its key, not the old one)",
+                top.map(|c| c.info.subject.clone()).unwrap_or_default()
+            ));
+        }
         return;
     }
     match last.code {
@@ -368,49 +510,135 @@ pub fn chain(findings: &mut Vec<String>, fixes: &mut Vec<String>, x: &Input<'_>)
             findings.push(format!(
                 "the issuer of the client certificate ({issuer}) is neither sent by the client nor in ssl_client_certificate/ssl_trusted_certificate"
             ));
-            let issuer_file = format!("{}.crt", cn(&issuer));
-            if x.pkcs12 {
-                fixes.push(format!(
-                    "if {issuer} is an intermediate CA, put it into a new PKCS#12: (umask 077; openssl pkcs12 -in {cert} -nodes -passin env:P12_PASSWORD -out all.pem) && openssl pkcs12 -export -out {} -in all.pem -certfile {issuer_file} -passout env:P12_PASSWORD && rm all.pem, then {}",
-                    super::names::new_name(&x.client.leaf.origin.path, "-chain"),
-                    x.curl(&super::names::new_name(&x.client.leaf.origin.path, "-chain"))
-                ));
-            } else {
-                fixes.push(format!(
-                    "if {issuer} is an intermediate CA, send it with the certificate: cat {cert} {issuer_file} > {chain_file} && {}",
-                    x.curl(&chain_file)
-                ));
+            let send = |fixes: &mut Vec<String>, file: &str, cond: &str| {
+                let chain = super::names::new_name(&x.client.leaf.origin.path, "-chain");
+                if x.pkcs12 {
+                    let all = super::names::new_name(&x.client.leaf.origin.path, "-all")
+                        .replace(".p12", ".pem");
+                    fixes.push(format!(
+                        "{cond}put it into a new PKCS#12: (umask 077; openssl pkcs12 -in {cert} -nodes -passin env:P12_PASSWORD -out {all}) && openssl pkcs12 -export -out {chain} -in {all} -certfile {file} -passout env:P12_PASSWORD && rm {all}, then {}",
+                        x.curl(&chain)
+                    ));
+                } else {
+                    fixes.push(format!(
+                        "{cond}send it with the certificate: cat {cert} {file} > {chain_file} && {}",
+                        x.curl(&chain_file)
+                    ));
+                }
+            };
+            match x.issuer_file(&x.client.leaf) {
+                Some(f) if !f.is_root() => {
+                    let file = f.path.display().to_string();
+                    findings.push(format!(
+                        "{file} holds {issuer}, an intermediate CA: the client must send it"
+                    ));
+                    send(
+                        fixes,
+                        &file,
+                        &format!("the intermediate {issuer} is in {file}: "),
+                    );
+                    let mut with = x.client.clone();
+                    with.intermediates.push(f.certificate.clone());
+                    let again = verify_client(&with, x.store, x.params);
+                    if let Some(e) = again.final_error() {
+                        findings.push(format!(
+                            "with it the chain would still fail: {}:{} at depth {} ({})",
+                            e.code.code(),
+                            e.code.as_str(),
+                            e.depth,
+                            e.subject
+                        ));
+                        if let Some(root) = x
+                            .issuer_file(&f.certificate)
+                            .filter(|r| r.is_root() && e.code == E::UnableToGetIssuerCertLocally)
+                        {
+                            fixes.push(format!(
+                                "and trust its root {} (in {}): {}",
+                                root.certificate.info.subject,
+                                root.path.display(),
+                                x.trust_also(
+                                    &root.path.display().to_string(),
+                                    &cn(&root.certificate.info.subject)
+                                )
+                            ));
+                        }
+                    }
+                }
+                Some(f) => {
+                    let file = f.path.display().to_string();
+                    findings.push(format!(
+                        "{file} holds {issuer}, the self-signed root that issued the client certificate; the server does not trust it"
+                    ));
+                    fixes.push(format!(
+                        "if {issuer} (in {file}) should be trusted, a CA the server does not know yet or the one that replaced its CA: {}",
+                        x.trust_also(&file, &cn(&issuer))
+                    ));
+                    if let Some(ca) = x.directive_file("ssl_client_certificate") {
+                        fixes.push(format!(
+                            "otherwise re-issue the client certificate from the CA in {ca}: {}",
+                            reissue_from_server_ca(x)
+                        ));
+                    }
+                }
+                None => {
+                    let issuer_file = super::names::ca_file_for(&issuer);
+                    findings.push(format!(
+                        "no file holding {issuer} was found in {}: {issuer_file} in the fixes stands for it",
+                        x.searched()
+                    ));
+                    send(
+                        fixes,
+                        &issuer_file,
+                        &format!("if {issuer} is an intermediate CA, "),
+                    );
+                    fixes.push(format!(
+                        "if {issuer} is the root that issued the client certificate (a CA the server does not know, or the CA was replaced), and it should be trusted: {}; otherwise issue the client certificate from the CA in {}",
+                        x.trust_also(&issuer_file, &cn(&issuer)),
+                        x.ca_file()
+                    ));
+                }
             }
-            fixes.push(format!(
-                "if {issuer} is the root that issued the client certificate (a CA the server does not know, or the CA was replaced), and it should be trusted: cat {} {issuer_file} > bundle.pem, then `ssl_client_certificate bundle.pem;`; otherwise issue the client certificate from the CA in {}",
-                x.ca_file(),
-                x.ca_file()
-            ));
         }
         E::UnableToGetIssuerCertLocally => {
             let top = r.chain.last();
+            let top_issuer = top.map(|c| c.issuer.clone()).unwrap_or_default();
             findings.push(format!(
                 "the client's chain ends at {}, whose issuer {} is not in the server's trust files",
                 top.map(|c| c.subject.as_str()).unwrap_or(""),
-                top.map(|c| c.issuer.as_str()).unwrap_or("")
+                top_issuer
             ));
-            fixes.push(format!(
-                "if that CA should be trusted, add its root to ssl_client_certificate: cat {} {}.crt > bundle.pem (then `ssl_client_certificate bundle.pem;`); otherwise issue the client certificate from a CA the server trusts",
-                x.ca_file(),
-                top.map(|c| cn(&c.issuer)).unwrap_or_default()
-            ));
+            let found = x
+                .cert(r.chain.len().saturating_sub(1))
+                .and_then(|c| x.issuer_file(c));
+            match found {
+                Some(f) => fixes.push(format!(
+                    "if {top_issuer} (in {}) should be trusted: {}; otherwise issue the client certificate from a CA the server trusts",
+                    f.path.display(),
+                    x.trust_also(&f.path.display().to_string(), &cn(&top_issuer))
+                )),
+                None => fixes.push(format!(
+                    "if that CA should be trusted, add its root to ssl_client_certificate: {} (no file holding {top_issuer} was found in {}); otherwise issue the client certificate from a CA the server trusts",
+                    x.trust_also(&super::names::ca_file_for(&top_issuer), &cn(&top_issuer)),
+                    x.searched()
+                )),
+            }
         }
         E::UnableToGetIssuerCert => {
             let top = r.chain.last();
+            let root_dn = top.map(|c| c.issuer.clone()).unwrap_or_default();
             findings.push(format!(
                 "the chain reaches {} from the server's trust files, but not the root that issued it ({}): OpenSSL (as nginx uses it) accepts no partial chain",
                 top.map(|c| c.subject.as_str()).unwrap_or(""),
-                top.map(|c| c.issuer.as_str()).unwrap_or("")
+                root_dn
             ));
+            let file = x
+                .cert(r.chain.len().saturating_sub(1))
+                .and_then(|c| x.issuer_file(c))
+                .map(|f| f.path.display().to_string())
+                .unwrap_or_else(|| super::names::ca_file_for(&root_dn));
             fixes.push(format!(
-                "put the root next to the intermediate: cat {} {}.crt > bundle.pem, then `ssl_client_certificate bundle.pem;`",
-                x.ca_file(),
-                top.map(|c| cn(&c.issuer)).unwrap_or_else(|| "root".into())
+                "put the root {root_dn} next to the intermediate: {}",
+                x.trust_also(&file, &cn(&root_dn))
             ));
         }
         E::DepthZeroSelfSignedCert => {
@@ -418,18 +646,26 @@ pub fn chain(findings: &mut Vec<String>, fixes: &mut Vec<String>, x: &Input<'_>)
                 "the client certificate is self-signed and is not in the server's trust files"
                     .into(),
             );
-            fixes.push(format!("issue the client certificate from the CA in {0} (openssl x509 -req -in client.csr -CA {0} -CAkey CA.key -days 365 -extfile <(printf 'extendedKeyUsage = clientAuth') -out {1})", x.ca_file(), super::names::new_name(&x.client.leaf.origin.path, "-new")));
+            fixes.push(format!(
+                "issue the client certificate from the CA in {}: {}",
+                x.ca_file(),
+                reissue_from_server_ca(x)
+            ));
         }
         E::SelfSignedCertInChain => {
             let top = r.chain.last();
+            let root_dn = top.map(|c| c.subject.clone()).unwrap_or_default();
             findings.push(format!(
-                "the client sent its own root {}, which is not in the server's trust files",
-                top.map(|c| c.subject.as_str()).unwrap_or("")
+                "the client sent its own root {root_dn}, which is not in the server's trust files"
             ));
+            let file = x
+                .cert(r.chain.len().saturating_sub(2))
+                .and_then(|c| x.issuer_file(c))
+                .map(|f| f.path.display().to_string())
+                .unwrap_or_else(|| super::names::ca_file_for(&root_dn));
             fixes.push(format!(
-                "if that root should be trusted: cat {} {}.crt > bundle.pem, then `ssl_client_certificate bundle.pem;`",
-                x.directive_file("ssl_client_certificate").unwrap_or_else(|| "ca.crt".into()),
-                top.map(|c| cn(&c.subject)).unwrap_or_default()
+                "if that root should be trusted: {}",
+                x.trust_also(&file, &cn(&root_dn))
             ));
         }
         E::CertHasExpired | E::CertNotYetValid => {
@@ -446,18 +682,11 @@ pub fn chain(findings: &mut Vec<String>, fixes: &mut Vec<String>, x: &Input<'_>)
                     date(t)
                 ));
                 if last.depth == 0 {
-                    let issuer_file = x
-                        .cert(1)
-                        .map(|i| match x.result.chain.get(1).map(|l| l.source) {
-                            Some(ChainSource::Trusted(_)) => i.origin.path.display().to_string(),
-                            _ => format!("{}.crt", cn(&i.info.subject)),
-                        })
-                        .unwrap_or_else(|| format!("{}.crt", cn(&c.info.issuer)));
+                    let found = x.issuer_file(c);
                     fixes.push(format!(
-                        "re-issue the client certificate with a current validity period from its issuer {}: openssl x509 -req -in client.csr -CA {issuer_file} -CAkey {}.key -days 365 -extfile <(printf 'extendedKeyUsage = clientAuth') -out {}",
+                        "re-issue the client certificate with a current validity period from its issuer {}: {}",
                         c.info.issuer,
-                        cn(&c.info.issuer),
-                        super::names::new_name(&x.client.leaf.origin.path, "-renewed")
+                        x.reissue(found.as_ref(), &c.info.issuer, "-renewed", None)
                     ));
                 } else {
                     fixes.push(format!(
@@ -574,13 +803,21 @@ pub fn chain(findings: &mut Vec<String>, fixes: &mut Vec<String>, x: &Input<'_>)
 }
 
 /// Fixes for a request the configuration answers with an error after the handshake.
+/// `send` is how to send a certificate (a curl command) and `issuers` who issues one
+/// the server verifies.
 pub fn request_fixes(
     fixes: &mut Vec<String>,
     o: &super::request::RequestOutcome,
     vars: &super::request::ClientVars,
     cert_sent: bool,
+    send: &str,
+    issuers: &str,
 ) {
     let by = o.decided_by.as_deref().unwrap_or("");
+    let map = o
+        .maps
+        .iter()
+        .find(|m| by.contains(&m.variable) && m.source.starts_with("$ssl_client_"));
     if by.contains("ssl_client_verify") && vars.verify != "SUCCESS" {
         if cert_sent {
             fixes.push(format!(
@@ -589,7 +826,20 @@ pub fn request_fixes(
             ));
         } else {
             fixes.push(format!(
-                "{by} requires a verified certificate: send one (curl --cert CERT --key KEY)"
+                "{by} requires a verified certificate: send one issued by {issuers}: {send}"
+            ));
+        }
+    } else if let Some(m) = map {
+        if !cert_sent {
+            fixes.push(format!(
+                "{by} reads {}, which the map at {} sets to {:?} when no certificate is sent: send one that it lets through: {send}",
+                m.variable, m.at, m.value
+            ));
+        } else if let Some(v) = m.other_values.first() {
+            let key = m.input.replace('\\', "\\\\").replace('"', "\\\"");
+            fixes.push(format!(
+                "{by} reads {}, which the map at {} sets to {:?} for {} {:?} (entry `{}`): to let this certificate through, add `\"{key}\" {v};` to that map and reload nginx; otherwise use a certificate the map lists",
+                m.variable, m.at, m.value, m.source, m.input, m.entry
             ));
         }
     } else if by.contains("ssl_client_s_dn")
@@ -599,12 +849,12 @@ pub fn request_fixes(
         || (by.contains("inside `if") && cert_sent)
     {
         fixes.push(format!(
-            "{by} refuses this certificate (subject {}, issuer {}, serial {}): use a certificate it allows, or allow this one there",
+            "{by} refuses this certificate (subject {}, issuer {}, serial {}) on purpose: it lets through only certificates that pass that condition; use one that does, or change the condition if this one should pass",
             vars.s_dn, vars.i_dn, vars.serial
         ));
     } else if by.contains("`deny") {
         fixes.push(format!(
-            "{by} refuses the client's address: add an `allow` for it before the deny"
+            "{by} refuses the client's address: add `allow 127.0.0.1;` (the client's address; 127.0.0.1 is assumed) before the deny and reload nginx"
         ));
     } else {
         fixes.push(format!(

@@ -58,11 +58,25 @@ pub struct Document {
 
 /// Applies what stops the request before any server sees it: a configuration nginx
 /// refuses, a client that cannot use its material. Returns whether all is accepted.
-pub fn settle(results: &mut [ServerResult], client: &ClientReport, refusals: &[String]) -> bool {
+/// `refusals`: each reason with its fix, when the rule knows one.
+pub fn settle(
+    results: &mut [ServerResult],
+    client: &ClientReport,
+    refusals: &[(String, Option<String>)],
+) -> bool {
     for r in results.iter_mut() {
         if !refusals.is_empty() {
             r.verdict = "nginx_refuses".into();
-            r.decided_by = refusals.first().cloned();
+            r.decided_by = refusals.first().map(|(m, _)| m.clone());
+            // Making nginx start comes first.
+            let first: Vec<String> = refusals
+                .iter()
+                .filter_map(|(m, f)| {
+                    f.as_ref()
+                        .map(|f| format!("so that nginx starts ({m}): {f}"))
+                })
+                .collect();
+            r.fixes.splice(0..0, first);
         } else if !client.usable {
             r.verdict = "client_unusable".into();
             r.decided_by = client.problems.first().cloned();
@@ -121,7 +135,21 @@ pub fn client_report(c: Option<&ClientCert>) -> ClientReport {
                     c.key_path.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
                     c.path.display()
                 ));
-                fixes.push(format!("find the key the certificate was issued for: `openssl x509 -in {cert} -noout -pubkey` must print the same as `openssl pkey -in KEY -pubout` (not {key_file}); without it, issue a new certificate for {key_file}"));
+                let dirs = crate::certs::discover::unique_dirs(
+                    std::iter::once(crate::certs::discover::dir_of(&c.path)).chain(
+                        c.key_path
+                            .as_deref()
+                            .map(crate::certs::discover::dir_of),
+                    ),
+                );
+                match crate::certs::discover::find_key(&dirs, &c.chain.leaf) {
+                    Some(k) => fixes.push(format!(
+                        "the key of {cert} is {} (found beside it): curl --cert {cert} --key {}",
+                        k.display(),
+                        k.display()
+                    )),
+                    None => fixes.push(format!("find the key the certificate was issued for: `openssl x509 -in {cert} -noout -pubkey` must print the same as `openssl pkey -in KEY -pubout` (not {key_file}); without it, issue a new certificate for {key_file}")),
+                }
                 "mismatch".into()
             }
             KeyMatch::Encrypted => "encrypted".into(),

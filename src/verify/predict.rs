@@ -579,6 +579,11 @@ fn one(
     let mut verify_value = "NONE".to_string();
     let mut final_code: Option<VerifyErrorCode> = None;
     let sent = if requested { client } else { None };
+    let host_name = host
+        .clone()
+        .or_else(|| sni.clone())
+        .unwrap_or_else(|| socket.replace("*", "127.0.0.1"));
+
     let curl_files = match (client, key_file) {
         (Some(c), _) if pkcs12 => format!(
             "--cert-type P12 --cert \"{}:$P12_PASSWORD\"",
@@ -619,7 +624,7 @@ fn one(
                 store: &store,
                 labels: &labels,
                 params,
-                host: host.as_deref().or(sni.as_deref()),
+                host: Some(host_name.as_str()),
                 pkcs12,
                 key_file: key_file.map(str::to_owned),
             },
@@ -632,10 +637,6 @@ fn one(
         ));
     }
     let mode = rq.verify_mode();
-    let host_name = host
-        .clone()
-        .or_else(|| sni.clone())
-        .unwrap_or_else(|| socket.replace("*", "127.0.0.1"));
     let server_name = rq.names.first().cloned().unwrap_or_default();
     // 421: a known SNI, a different Host, and a verifying request server.
     let misdirected = sni_server.is_some()
@@ -699,7 +700,9 @@ fn one(
         } else {
             findings.push("the client sent no certificate and ssl_verify_client is on".into());
             fixes.push(format!(
-                "send a client certificate: curl -v {curl_files} https://{host_name}/"
+                "send a client certificate issued by {}: curl -v {curl_files} https://{host_name}{}",
+                issuers_of(model, files, hs),
+                http.path
             ));
         }
         (
@@ -766,7 +769,15 @@ fn one(
                     http.method,
                     http.path
                 ));
-                explain::request_fixes(&mut fixes, &o, &vars, sent.is_some());
+                let issuers = issuers_of(model, files, hs);
+                explain::request_fixes(
+                    &mut fixes,
+                    &o,
+                    &vars,
+                    sent.is_some(),
+                    &format!("curl -v {curl_files} https://{host_name}{}", http.path),
+                    &issuers,
+                );
             }
             outcome = Some(o);
             s
@@ -817,6 +828,27 @@ pub fn show(p: &Path) -> String {
 }
 
 /// The first fix `verify` would print for a client certificate on a server reached by
+/// Who issues a certificate `server` verifies: the subjects of its CA files.
+fn issuers_of(model: &Model<'_>, files: &CertFiles, server: &Server<'_>) -> String {
+    let names: Vec<String> = [
+        server.ssl.client_certificate,
+        server.ssl.trusted_certificate,
+    ]
+    .into_iter()
+    .flatten()
+    .filter_map(|s| match files.get(&model.path(&s)) {
+        Some(Ok(b)) => Some(b),
+        _ => None,
+    })
+    .flat_map(|b| b.certificates.iter().map(|c| c.info.subject.clone()))
+    .collect();
+    if names.is_empty() {
+        "a CA in the server's CA file".into()
+    } else {
+        format!("a CA the server trusts ({})", names.join("; "))
+    }
+}
+
 /// its own name (for lint findings).
 pub fn first_fix(
     model: &Model<'_>,

@@ -89,6 +89,23 @@ pub struct RequestOutcome {
     pub backend_headers: Vec<BackendHeader>,
     /// What the configuration does that this model does not follow.
     pub unmodelled: Vec<String>,
+    /// The `map`s the decision read, with the entry that gave each value.
+    pub maps: Vec<MapUse>,
+}
+
+/// One `map` lookup: `map $source $variable` gave `value` for `input`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MapUse {
+    pub variable: String,
+    pub source: String,
+    pub input: String,
+    pub value: String,
+    /// The entry that matched (`default` when none did).
+    pub entry: String,
+    /// The other values the map can give.
+    pub other_values: Vec<String>,
+    /// Where the `map` block is (file:line).
+    pub at: String,
 }
 
 struct Ev<'a> {
@@ -100,6 +117,7 @@ struct Ev<'a> {
     host: String,
     set: HashMap<String, String>,
     out: RequestOutcome,
+    maps: std::cell::RefCell<Vec<MapUse>>,
 }
 
 fn at(config: &Config, d: &Directive) -> String {
@@ -293,31 +311,56 @@ impl<'a> Ev<'a> {
             .maps
             .iter()
             .find(|m| m.arg(1).is_some_and(|a| a == target))?;
-        let source = self.expand(&m.arg(0)?)?;
+        let source_var = m.arg(0)?.into_owned();
+        let source = self.expand(&source_var)?;
         let mut default = String::new();
         let mut regexes = Vec::new();
+        let mut values = Vec::new();
+        let mut hit: Option<(String, String)> = None;
         for e in self.config.expanded(m.children()) {
             let key = e.name.as_str().into_owned();
             let val = e.arg(0).map(|a| a.into_owned()).unwrap_or_default();
+            if !matches!(key.as_str(), "hostnames" | "volatile") && !values.contains(&val) {
+                values.push(val.clone());
+            }
             match key.as_str() {
                 "default" => default = val,
                 "hostnames" | "volatile" => {}
-                k if k.starts_with("~*") => regexes.push((format!("(?i){}", &k[2..]), val)),
-                k if k.starts_with('~') => regexes.push((k[1..].to_string(), val)),
+                k if k.starts_with("~*") => {
+                    regexes.push((format!("(?i){}", &k[2..]), val, key.clone()))
+                }
+                k if k.starts_with('~') => regexes.push((k[1..].to_string(), val, key.clone())),
                 k => {
                     let k = k.strip_prefix('\\').unwrap_or(k);
-                    if k == source {
-                        return self.expand(&val);
+                    if hit.is_none() && k == source {
+                        hit = Some((val, key.clone()));
                     }
                 }
             }
         }
-        for (re, val) in regexes {
-            if regex::Regex::new(&re).ok()?.is_match(&source) {
-                return self.expand(&val);
+        if hit.is_none() {
+            for (re, val, key) in regexes {
+                if regex::Regex::new(&re).ok()?.is_match(&source) {
+                    hit = Some((val, key));
+                    break;
+                }
             }
         }
-        self.expand(&default)
+        let (raw, entry) = hit.unwrap_or((default, "default".into()));
+        let value = self.expand(&raw)?;
+        if self.maps.borrow().iter().any(|u| u.variable == target) {
+            return Some(value);
+        }
+        self.maps.borrow_mut().push(MapUse {
+            variable: target,
+            source: source_var,
+            input: source,
+            other_values: values.into_iter().filter(|v| *v != raw).collect(),
+            value: value.clone(),
+            entry,
+            at: at(self.config, m),
+        });
+        Some(value)
     }
 
     /// A string with `$var` / `${var}` replaced; `None` when one is not modelled.
@@ -673,6 +716,7 @@ pub fn evaluate(
         vars,
         host: host.to_string(),
         set: HashMap::new(),
+        maps: Default::default(),
         out: RequestOutcome {
             method: req.method.clone(),
             path: req.path.clone(),
@@ -712,6 +756,7 @@ pub fn evaluate(
     };
     ev.out.status = status;
     ev.out.decided_by = by;
+    ev.out.maps = ev.maps.take();
     ev.out
 }
 
