@@ -1536,8 +1536,8 @@ impl FixCase {
 
 /// What applying a fix asks of the next request.
 enum Applied {
-    /// Send with these curl arguments (the tool's `--cert/--key` are the same).
-    Client(Vec<String>),
+    /// Send with these (tool arguments, curl arguments).
+    Client(Vec<String>, Vec<String>),
     /// Same client, changed configuration.
     Config,
     /// Nothing to apply: it points at the other fixes.
@@ -1554,7 +1554,8 @@ fn apply_fix(fix: &str, c: &mut FixCase, maps: &mut String, dir: &Path) -> Resul
     if fix.contains(" on purpose") {
         // A DN policy: the configuration means it; a certificate it allows passes.
         let allowed = c.allowed.ok_or("no allowed client for a policy")?;
-        return Ok(Applied::Client(client_args(dir, Some(allowed)).1));
+        let (t, c) = client_args(dir, Some(allowed));
+        return Ok(Applied::Client(t, c));
     }
     let between = |a: &str, b: &str| -> Option<String> {
         let i = fix.find(a)? + a.len();
@@ -1573,7 +1574,7 @@ fn apply_fix(fix: &str, c: &mut FixCase, maps: &mut String, dir: &Path) -> Resul
         return Ok(Applied::Config);
     }
     // The commands: from the first `cat`/`openssl x509 -x509toreq` to `, then` or `&& curl`.
-    let start = [": cat ", ": openssl x509 -x509toreq"]
+    let start = [": cat ", ": openssl x509 -x509toreq", ": (umask 077;"]
         .iter()
         .filter_map(|p| fix.find(p).map(|i| i + 2))
         .min();
@@ -1588,6 +1589,7 @@ fn apply_fix(fix: &str, c: &mut FixCase, maps: &mut String, dir: &Path) -> Resul
         let out = Command::new("bash")
             .arg("-c")
             .arg(cmd)
+            .env("P12_PASSWORD", "s3cret-pw")
             .current_dir(dir)
             .output()
             .unwrap();
@@ -1610,6 +1612,10 @@ fn apply_fix(fix: &str, c: &mut FixCase, maps: &mut String, dir: &Path) -> Resul
     }
     // A client to send: curl's --cert/--key, the placeholders meaning "a certificate the
     // server trusts" (the good client's files).
+    if let Some(p12) = between("--cert-type P12 --cert \"", ":$P12_PASSWORD\"") {
+        let (t, c) = client_args(dir, Some(&p12));
+        return Ok(Applied::Client(t, c));
+    }
     if let Some(args) = between("curl -v ", " https://")
         .or_else(|| between("curl ", "\n"))
         .or_else(|| fix.find("curl --cert ").map(|i| fix[i + 5..].to_string()))
@@ -1622,17 +1628,9 @@ fn apply_fix(fix: &str, c: &mut FixCase, maps: &mut String, dir: &Path) -> Resul
                 a => a.to_string(),
             })
             .collect();
-        return Ok(Applied::Client(args));
+        return Ok(Applied::Client(args.clone(), args));
     }
     Err("no command, directive or client in it".into())
-}
-
-/// The tool's arguments for curl's `--cert X --key Y`.
-fn tool_args_of(curl: &[String]) -> Vec<String> {
-    curl.iter()
-        .map(|a| a.to_string())
-        .filter(|a| !a.starts_with("--cert-type"))
-        .collect()
 }
 
 /// Every fix `verify` prints for a failing request, applied by the test as a user would
@@ -1663,6 +1661,7 @@ fn printed_fixes_make_the_request_succeed() {
             FixCase { case: "expired_leaf", mode: "on", directives: ca("root.pem"), body: ok.clone(), client: Some("leaf_exp"), path: "/", allowed: None },
             FixCase { case: "self_signed", mode: "on", directives: ca("root.pem"), body: ok.clone(), client: Some("selfleaf"), path: "/", allowed: None },
             FixCase { case: "crl_for_root", mode: "on", directives: vec!["ssl_client_certificate root.pem;".into(), "ssl_crl crl_int_only.pem;".into()], body: ok.clone(), client: Some("leaf"), path: "/", allowed: None },
+            FixCase { case: "p12_no_chain", mode: "on", directives: ca("root.pem"), body: ok.clone(), client: Some("leaf_only.p12"), path: "/", allowed: None },
             FixCase { case: "key_mismatch", mode: "on", directives: ca("root.pem"), body: ok.clone(), client: Some("leaf+leaf_unk"), path: "/", allowed: None },
             FixCase { case: "if_verify_absent", mode: "optional_no_ca", directives: ca("root.pem"), body: format!("  if ($ssl_client_verify != SUCCESS) {{ return 403; }}\n{ok}"), client: None, path: "/", allowed: None },
             FixCase { case: "if_verify_unknown", mode: "optional_no_ca", directives: ca("root.pem"), body: format!("  if ($ssl_client_verify != SUCCESS) {{ return 403; }}\n{ok}"), client: Some("leaf_unk"), path: "/", allowed: None },
@@ -1694,6 +1693,22 @@ fn printed_fixes_make_the_request_succeed() {
         )
         .unwrap();
     };
+    // A PKCS#12 of a client without its intermediate.
+    openssl(
+        &[
+            "pkcs12",
+            "-export",
+            "-out",
+            "leaf_only.p12",
+            "-inkey",
+            "leaf_only.key",
+            "-in",
+            "leaf_only.crt",
+            "-passout",
+            "pass:s3cret-pw",
+        ],
+        dir,
+    );
     // The CRL a `openssl ca -gencrl` would make for the root (the test holds its key).
     fs::write(
         dir.join("root.crl"),
@@ -1746,7 +1761,7 @@ fn printed_fixes_make_the_request_succeed() {
     for k in 0..rounds {
         let mut cases = fresh();
         let mut maps = initial_maps.clone();
-        let mut sends: Vec<Option<Vec<String>>> = Vec::new();
+        let mut sends: Vec<Option<(Vec<String>, Vec<String>)>> = Vec::new();
         for (i, c) in cases.iter_mut().enumerate() {
             let Some(fix) = printed[i].get(k) else {
                 sends.push(None);
@@ -1754,8 +1769,8 @@ fn printed_fixes_make_the_request_succeed() {
             };
             match apply_fix(fix, c, &mut maps, dir) {
                 Ok(Applied::Refers) => sends.push(None),
-                Ok(Applied::Config) => sends.push(Some(client_args(dir, c.client).1)),
-                Ok(Applied::Client(a)) => sends.push(Some(a)),
+                Ok(Applied::Config) => sends.push(Some(client_args(dir, c.client))),
+                Ok(Applied::Client(t, a)) => sends.push(Some((t, a))),
                 Err(e) => {
                     failures.push(format!("{} fix {k} `{fix}`: {e}", c.case));
                     sends.push(None);
@@ -1766,10 +1781,12 @@ fn printed_fixes_make_the_request_succeed() {
         let mut nginx = Nginx::start(dir, &conf, ports[0])
             .unwrap_or_else(|e| panic!("nginx after round {k}: {e}"));
         for (i, c) in cases.iter().enumerate() {
-            let Some(cargs) = &sends[i] else { continue };
+            let Some((targs, cargs)) = &sends[i] else {
+                continue;
+            };
             applied += 1;
             let (status, _) = curl_path(ports[i], &format!("{}_fix{k}", c.case), c.path, cargs);
-            let mut a = tool_args_of(cargs);
+            let mut a = targs.clone();
             a.extend(["--path".to_string(), c.path.to_string()]);
             let (doc, _) = tool_json(&conf, ports[i], &a);
             let r = &doc["results"][0];

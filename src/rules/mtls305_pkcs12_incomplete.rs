@@ -78,9 +78,19 @@ impl Rule for Rule305 {
                     }
                 }
             }
+            // Not in the trust files: beside the archive, perhaps.
+            if issuer.is_none()
+                && let Some(f) = crate::certs::discover::find_issuer(
+                    &[crate::certs::discover::dir_of(&client.path)],
+                    &client.chain.leaf,
+                )
+            {
+                issuer = Some((f.is_root(), f.path));
+            }
             if matches!(issuer, Some((true, _))) {
                 continue;
             }
+            let all = crate::verify::new_name(&client.path, "-all").replace(".p12", ".pem");
             let new = crate::verify::new_name(&client.path, "-chain");
             let (what, file) = match &issuer {
                 Some((_, f)) => (
@@ -109,7 +119,7 @@ impl Rule for Rule305 {
                     ),
                 )
                 .help(format!(
-                    "export a new archive with the intermediate: (umask 077; openssl pkcs12 -in {path} -nodes -passin env:P12_PASSWORD -out all.pem) && openssl pkcs12 -export -out {new} -in all.pem -certfile {file} -passout env:P12_PASSWORD && rm all.pem"
+                    "export a new archive with the intermediate: (umask 077; openssl pkcs12 -in {path} -nodes -passin env:P12_PASSWORD -out {all}) && openssl pkcs12 -export -out {new} -in {all} -certfile {file} -passout env:P12_PASSWORD && rm {all}"
                 )),
             );
         }
