@@ -82,6 +82,15 @@ pub struct LintArgs {
     /// The nginx version to assume (behaviour changed in 1.27.2) [default: the newest].
     #[arg(long, value_name = "X.Y.Z", value_parser = parse_nginx_version)]
     pub nginx_version: Option<(u32, u32, u32)>,
+    /// The OpenSSL nginx runs with (`3.0` to `3.6`, `4.0`): it decides client
+    /// verification and writes its reasons [default: the newest modelled, or the
+    /// `openssl-version` of the settings file].
+    #[arg(long, value_name = "X.Y")]
+    pub openssl_version: Option<String>,
+    /// The nginx binary to predict for: its `nginx -V` gives the nginx version and the
+    /// OpenSSL it runs with (overridden by `--nginx-version`/`--openssl-version`).
+    #[arg(long, value_name = "PATH")]
+    pub nginx_binary: Option<PathBuf>,
     /// Exit 1 when there are findings at or above this severity [default: error].
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
@@ -205,6 +214,15 @@ pub struct VerifyArgs {
     /// The request method.
     #[arg(long, value_name = "METHOD", default_value = "GET")]
     pub method: String,
+    /// The OpenSSL nginx runs with (`3.0` to `3.6`, `4.0`): it decides client
+    /// verification and writes its reasons [default: the newest modelled, or the
+    /// `openssl-version` of the settings file].
+    #[arg(long, value_name = "X.Y")]
+    pub openssl_version: Option<String>,
+    /// The nginx binary to predict for: its `nginx -V` gives the nginx version and the
+    /// OpenSSL it runs with (overridden by `--nginx-version`/`--openssl-version`).
+    #[arg(long, value_name = "PATH")]
+    pub nginx_binary: Option<PathBuf>,
 }
 
 /// `verify`'s output formats.

@@ -61,6 +61,7 @@ struct FileSettings {
     fail_on: Option<FailOn>,
     warn_days: Option<Vec<u32>>,
     nginx_version: Option<String>,
+    openssl_version: Option<String>,
     prefix: Option<PathBuf>,
     #[serde(default)]
     extra_directives: Vec<String>,
@@ -83,6 +84,8 @@ pub struct Settings {
     pub fail_on: FailOn,
     pub warn_days: Vec<u32>,
     pub nginx_version: Option<(u32, u32, u32)>,
+    /// `openssl-version` (checked where it is used).
+    pub openssl_version: Option<String>,
     pub prefix: Option<PathBuf>,
     /// Directives of third-party modules, not checked (MTLS006).
     pub extra_directives: Vec<String>,
@@ -247,6 +250,7 @@ impl Settings {
                 .or(fs.warn_days)
                 .unwrap_or_else(|| vec![30, 15, 7]),
             nginx_version,
+            openssl_version: fs.openssl_version,
             extra_directives: fs.extra_directives,
             prefix: args
                 .prefix

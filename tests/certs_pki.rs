@@ -1204,6 +1204,8 @@ pub fn run_model(s: &Scenario) -> nginx_mtls_lint::certs::verify::VerifyResult {
             depth: s.depth,
             time: AT,
             crl_check: s.crl_check,
+            // The scenarios' expectations were measured on OpenSSL 3.0 (Debian 12).
+            openssl: nginx_mtls_lint::certs::profile::Openssl::DEBIAN_12,
         },
     )
 }

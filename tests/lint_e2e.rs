@@ -227,7 +227,8 @@ struct Prediction {
 
 fn predict(conf: &Path) -> (Prediction, Vec<String>) {
     let config = load(&Input::File(conf.to_path_buf()), &LoadOptions::default());
-    let model = Model::build(&config);
+    let mut model = Model::build(&config);
+    model.openssl = common::nginx_openssl();
     let files = CertFiles::read(&model);
     let options = Options::default();
     let findings = rules::check(&Context {

@@ -158,7 +158,14 @@ fn lint(dir: &Path, conf: &Path) -> (String, Vec<&'static str>) {
             load_client_cert(&cert, key.as_deref(), &PasswordSource::None).unwrap()
         })
         .collect();
-    let model = Model::build(&config);
+    let mut model = Model::build(&config);
+    // `# openssl-version: X.Y` checks the fixture for that OpenSSL (default: the newest).
+    if let Some(v) = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("# openssl-version:"))
+    {
+        model.openssl = nginx_mtls_lint::certs::profile::Openssl::parse(v).unwrap();
+    }
     let files = CertFiles::read(&model);
     // `# nginx-version: X.Y.Z` checks the fixture as that release (rules for old nginx).
     let version = text
@@ -332,4 +339,27 @@ fn fixtures_get_nginx_t_verdict_of_real_nginx() {
         }
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+/// The same fixture under each OpenSSL profile: up to 3.5 the self-signed root needs a
+/// CRL of its own (MTLS109 reports it); from 3.6 it is not CRL-checked (no finding).
+#[test]
+fn mtls109_follows_the_openssl_profile() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_pki(tmp.path());
+    let text = fs::read_to_string("tests/rules/mtls109_crl_missing_for_ca/invalid.conf").unwrap();
+    for (version, expect) in [("3.0", 1), ("3.5", 1), ("3.6", 0), ("4.0", 0)] {
+        let conf = tmp.path().join(format!("mtls109-{version}.conf"));
+        fs::write(
+            &conf,
+            text.replace(
+                "# openssl-version: 3.0",
+                &format!("# openssl-version: {version}"),
+            ),
+        )
+        .unwrap();
+        let (out, codes) = lint(tmp.path(), &conf);
+        let n = codes.iter().filter(|c| **c == "MTLS109").count();
+        assert_eq!(n, expect, "OpenSSL {version}:\n{out}");
+    }
 }

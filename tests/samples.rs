@@ -30,6 +30,8 @@ fn readme_verify_examples_hold() {
                 "verify",
                 "--config",
                 "sample-configs/good/nginx.conf",
+                "--openssl-version",
+                "3.0",
                 "--format",
                 "json",
             ])

@@ -599,6 +599,8 @@ struct Outcome {
 fn run_tool(conf: &Path, dir: &Path, port: u16, client: Option<&str>, extra: &[&str]) -> Outcome {
     let mut cmd = tool();
     cmd.arg("verify")
+        .arg("--nginx-binary")
+        .arg(common::nginx_bin())
         .arg("--config")
         .arg(conf)
         .arg("--listen")
@@ -936,6 +938,8 @@ fn keep_for_docs(dir: &Path, keep: &Path, profiles: &[(&str, &str, &str)]) {
 fn tool_json(conf: &Path, port: u16, args: &[String]) -> (serde_json::Value, i32) {
     let out = tool()
         .arg("verify")
+        .arg("--nginx-binary")
+        .arg(common::nginx_bin())
         .arg("--config")
         .arg(conf)
         .arg("--listen")

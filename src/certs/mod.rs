@@ -21,10 +21,12 @@
 
 mod der;
 pub mod discover;
+pub mod error_strings;
 pub mod info;
 pub mod keys;
 pub mod load;
 pub mod name;
 pub mod pem;
 pub mod pkcs12;
+pub mod profile;
 pub mod verify;

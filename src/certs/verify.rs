@@ -34,6 +34,7 @@ use x509_parser::revocation_list::CertificateRevocationList;
 
 use super::info::{CertInfo, check_akid, ku};
 use super::load::{Bundle, Certificate, ClientChain, Crl};
+use super::profile::Openssl;
 
 /// An `X509_V_ERR_*` code with OpenSSL 3's text (`X509_verify_cert_error_string()`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -65,6 +66,38 @@ pub enum VerifyErrorCode {
     UnhandledCriticalCrlExtension = 36,
     DifferentCrlScope = 44,
     InvalidCa = 79,
+}
+
+impl VerifyErrorCode {
+    /// Every code the model raises.
+    pub const ALL: &[VerifyErrorCode] = &[
+        VerifyErrorCode::UnableToGetIssuerCert,
+        VerifyErrorCode::UnableToGetCrl,
+        VerifyErrorCode::UnableToDecodeIssuerPublicKey,
+        VerifyErrorCode::CertSignatureFailure,
+        VerifyErrorCode::CrlSignatureFailure,
+        VerifyErrorCode::CertNotYetValid,
+        VerifyErrorCode::CertHasExpired,
+        VerifyErrorCode::CrlNotYetValid,
+        VerifyErrorCode::CrlHasExpired,
+        VerifyErrorCode::DepthZeroSelfSignedCert,
+        VerifyErrorCode::SelfSignedCertInChain,
+        VerifyErrorCode::UnableToGetIssuerCertLocally,
+        VerifyErrorCode::UnableToVerifyLeafSignature,
+        VerifyErrorCode::CertChainTooLong,
+        VerifyErrorCode::CertRevoked,
+        VerifyErrorCode::CertUntrusted,
+        VerifyErrorCode::CertRejected,
+        VerifyErrorCode::PathLengthExceeded,
+        VerifyErrorCode::InvalidPurpose,
+        VerifyErrorCode::KeyUsageNoCertSign,
+        VerifyErrorCode::UnableToGetCrlIssuer,
+        VerifyErrorCode::UnhandledCriticalExtension,
+        VerifyErrorCode::KeyUsageNoCrlSign,
+        VerifyErrorCode::UnhandledCriticalCrlExtension,
+        VerifyErrorCode::DifferentCrlScope,
+        VerifyErrorCode::InvalidCa,
+    ];
 }
 
 impl VerifyErrorCode {
@@ -109,6 +142,18 @@ impl VerifyErrorCode {
 }
 
 impl VerifyErrorCode {
+    /// The text of this error in the given OpenSSL release line.
+    pub fn text(self, openssl: Openssl) -> &'static str {
+        super::error_strings::CHANGES
+            .iter()
+            .filter(|(line, code, _)| {
+                *code == self.code() && Openssl::new(line.0, line.1) <= openssl
+            })
+            .map(|(_, _, t)| *t)
+            .next_back()
+            .unwrap_or_else(|| self.as_str())
+    }
+
     /// Errors `ssl_verify_client optional_no_ca` lets through (nginx's
     /// `ngx_ssl_verify_error_optional()`): the request is served with
     /// `$ssl_client_verify` = `FAILED:...` when one of these is the final error.
@@ -150,6 +195,8 @@ pub struct VerifyParams {
     pub time: i64,
     /// `ssl_crl` is set: CRL checks for every certificate of the chain.
     pub crl_check: bool,
+    /// The OpenSSL release line nginx runs with.
+    pub openssl: Openssl,
 }
 
 /// nginx's default `ssl_verify_depth`.
@@ -162,6 +209,7 @@ impl VerifyParams {
             depth: NGINX_DEFAULT_DEPTH,
             time,
             crl_check: false,
+            openssl: Openssl::NEWEST,
         }
     }
 }
@@ -199,9 +247,16 @@ pub struct VerifyResult {
     pub anchored: bool,
     /// Checks the model could not make (e.g. a signature algorithm it cannot verify).
     pub notes: Vec<String>,
+    /// The OpenSSL release line verified for (its error texts).
+    pub openssl: Openssl,
 }
 
 impl VerifyResult {
+    /// The text of an error as this OpenSSL writes it.
+    pub fn text(&self, code: VerifyErrorCode) -> &'static str {
+        code.text(self.openssl)
+    }
+
     /// No error at all.
     pub fn is_ok(&self) -> bool {
         self.errors.is_empty()
@@ -220,7 +275,7 @@ impl VerifyResult {
             format!(
                 "client SSL certificate verify error: ({}:{})",
                 e.code.code(),
-                e.code.as_str()
+                self.text(e.code)
             )
         })
     }
@@ -229,7 +284,7 @@ impl VerifyResult {
     pub fn nginx_verify_value(&self) -> String {
         match self.final_error() {
             None => "SUCCESS".to_owned(),
-            Some(e) => format!("FAILED:{}", e.code.as_str()),
+            Some(e) => format!("FAILED:{}", self.text(e.code)),
         }
     }
 }
@@ -670,9 +725,12 @@ impl<'a> Ctx<'a> {
     fn check_revocation(&mut self) {
         let crls = self.input.crls;
         for i in 0..self.chain.len() {
-            // OpenSSL 3.0 checks every certificate, the self-signed root included
-            // (it needs a CRL from itself); later versions skip self-signed ones.
+            // OpenSSL 3.0 to 3.5 check every certificate, the self-signed root included
+            // (it needs a CRL from itself); 3.6 and later skip self-signed ones.
             let cert = self.chain[i].cert;
+            if self.params.openssl.skips_self_signed_crl() && cert.info.openssl_self_signed {
+                continue;
+            }
             let mut best: Option<(&Crl, u32, usize, bool)> = None;
             for crl in crls {
                 let (score, issuer, all) = self.crl_score(crl, i);
@@ -881,6 +939,7 @@ pub fn verify(input: VerifyInput<'_>, params: VerifyParams) -> VerifyResult {
         errors: ctx.errors,
         anchored,
         notes: ctx.notes,
+        openssl: params.openssl,
     }
 }
 

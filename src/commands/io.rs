@@ -159,3 +159,84 @@ fn not_a_configuration(path: &Path) -> Option<String> {
         },
     )
 }
+
+/// The OpenSSL and nginx versions resolved, and how (for the reports).
+pub type Resolved = (
+    crate::certs::profile::Openssl,
+    (u32, u32, u32),
+    crate::model::profile::Profile,
+);
+
+/// The nginx and OpenSSL versions to predict for: `--openssl-version` first, then the
+/// `nginx -V` of `--nginx-binary` (the OpenSSL it runs with, and its version unless
+/// `--nginx-version` is given), then the settings file, then the newest modelled.
+pub fn resolve_profile(
+    openssl_arg: Option<&str>,
+    nginx_binary: Option<&std::path::Path>,
+    settings_openssl: Option<&str>,
+    nginx_version: Option<(u32, u32, u32)>,
+) -> Result<Resolved, Error> {
+    use crate::certs::profile::Openssl;
+    let bad = |what: &str, message: String| Error::Input {
+        path: what.to_string(),
+        message,
+    };
+    let mut profile = crate::model::profile::Profile::default();
+    let mut openssl = None;
+    let mut nginx = nginx_version;
+    let mut source = Vec::new();
+    if let Some(s) = openssl_arg {
+        openssl = Some(Openssl::parse(s).map_err(|e| bad("--openssl-version", e))?);
+        source.push("--openssl-version");
+    }
+    if let Some(bin) = nginx_binary {
+        let out = std::process::Command::new(bin)
+            .arg("-V")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|e| {
+                bad(
+                    &bin.display().to_string(),
+                    format!("cannot run `{} -V`: {e}", bin.display()),
+                )
+            })?;
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let b = crate::util::parse_nginx_v(&text);
+        let Some(running) = b.running_with.clone() else {
+            return Err(bad(
+                &bin.display().to_string(),
+                format!("`{} -V` names no OpenSSL (is it nginx?)", bin.display()),
+            ));
+        };
+        if openssl.is_none() {
+            openssl =
+                Some(Openssl::parse(&running).map_err(|e| bad(&bin.display().to_string(), e))?);
+        }
+        if nginx.is_none() {
+            nginx = b.version;
+        }
+        profile.nginx_binary = Some(bin.display().to_string());
+        profile.openssl_built_with = b.built_with;
+        profile.openssl_running_with = Some(running);
+        source.push("nginx -V");
+    }
+    if openssl.is_none()
+        && let Some(s) = settings_openssl
+    {
+        openssl = Some(Openssl::parse(s).map_err(|e| bad("settings: openssl-version", e))?);
+        source.push("settings");
+    }
+    if source.is_empty() {
+        source.push("default");
+    }
+    let openssl = openssl.unwrap_or(Openssl::NEWEST);
+    let nginx = nginx.unwrap_or(crate::rules::NEWEST_NGINX);
+    profile.nginx = format!("{}.{}.{}", nginx.0, nginx.1, nginx.2);
+    profile.openssl = openssl.to_string();
+    profile.source = source.join(", ");
+    Ok((openssl, nginx, profile))
+}

@@ -19,7 +19,14 @@ pub fn run(args: &LintArgs) -> Result<u8, Error> {
     input.prefix = settings.prefix.clone();
     super::io::refuse_non_configuration(&input)?;
     let config = super::io::load_input(&input, false)?;
-    let model = Model::build(&config);
+    let (openssl, nginx, profile) = super::io::resolve_profile(
+        args.openssl_version.as_deref(),
+        args.nginx_binary.as_deref(),
+        settings.openssl_version.as_deref(),
+        settings.nginx_version,
+    )?;
+    let mut model = Model::build(&config);
+    model.openssl = openssl;
     let files = CertFiles::read(&model);
     let mut options = Options {
         warn_days: settings.warn_days.clone(),
@@ -29,9 +36,7 @@ pub fn run(args: &LintArgs) -> Result<u8, Error> {
     if let Some(at) = args.at {
         options.now = at;
     }
-    if let Some(v) = settings.nginx_version {
-        options.nginx_version = v;
-    }
+    options.nginx_version = nginx;
     let client_certs = load_clients(args)?;
     let findings = rules::check(&Context {
         config: &config,
@@ -41,8 +46,24 @@ pub fn run(args: &LintArgs) -> Result<u8, Error> {
         client_certs: &client_certs,
     });
     let findings = settings.apply(&config, findings);
-    let summary = Summary::new(&model, &files, &findings);
+    let mut summary = Summary::new(&model, &files, &findings);
+    summary.profile = profile;
     if args.verbose {
+        eprintln!(
+            "predicting for nginx {} with OpenSSL {} ({}{})",
+            summary.profile.nginx,
+            summary.profile.openssl,
+            summary.profile.source,
+            summary
+                .profile
+                .openssl_running_with
+                .as_ref()
+                .map(|r| format!(
+                    ": {} runs with {r}",
+                    summary.profile.nginx_binary.as_deref().unwrap_or("")
+                ))
+                .unwrap_or_default()
+        );
         eprintln!(
             "settings: {}",
             settings

@@ -24,7 +24,14 @@ pub fn run(args: &VerifyArgs) -> Result<u8, Error> {
     };
     super::io::refuse_non_configuration(&input)?;
     let config = super::io::load_input(&input, false)?;
-    let model = Model::build(&config);
+    let (openssl, _, profile) = super::io::resolve_profile(
+        args.openssl_version.as_deref(),
+        args.nginx_binary.as_deref(),
+        None,
+        None,
+    )?;
+    let mut model = Model::build(&config);
+    model.openssl = openssl;
     let files = CertFiles::read(&model);
     let time = args.at.unwrap_or_else(now);
     let password = match &args.password_env {
@@ -88,6 +95,7 @@ pub fn run(args: &VerifyArgs) -> Result<u8, Error> {
         results,
         accepted,
         nginx_refuses: refusals.into_iter().map(|(m, _)| m).collect(),
+        profile,
     };
     let mut out = std::io::stdout().lock();
     match args.format {

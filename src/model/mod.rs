@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 use crate::config::{Config, Directive, Span, Visit};
 
+pub mod profile;
 pub mod trust;
 
 /// Which nginx module reads the server.
@@ -201,6 +202,9 @@ pub struct Model<'a> {
     pub all: Vec<&'a Directive>,
     /// The directives directly in `http {}` (or a site fragment's top level).
     pub http_level: Vec<&'a Directive>,
+    /// The OpenSSL nginx runs with (`--openssl-version`, `--nginx-binary`): it verifies
+    /// the client certificates.
+    pub openssl: crate::certs::profile::Openssl,
 }
 
 /// Whether the directive sits directly in `http {}` / `stream {}` (or at the top of a
@@ -473,6 +477,7 @@ impl<'a> Model<'a> {
             maps,
             all,
             http_level,
+            openssl: crate::certs::profile::Openssl::NEWEST,
         }
     }
 

@@ -28,6 +28,8 @@ pub struct Summary {
     pub infos: usize,
     /// How the input was read.
     pub input: InputSummary,
+    /// The nginx and OpenSSL versions the findings are for.
+    pub profile: crate::model::profile::Profile,
 }
 
 /// How the input was read: a main configuration, a site file read as if included in
@@ -97,6 +99,10 @@ impl Summary {
             warnings: count(Severity::Warning),
             infos: count(Severity::Info),
             input: InputSummary::new(model.config),
+            profile: crate::model::profile::Profile {
+                openssl: model.openssl.to_string(),
+                ..Default::default()
+            },
         }
     }
 }

@@ -1,15 +1,17 @@
 //! # MTLS109 crl-missing-for-ca
 //!
 //! ## What it does
-//! With `ssl_crl` set, reports each CA of the trust files (roots included) that has no
-//! CRL in the `ssl_crl` file.
+//! With `ssl_crl` set, reports each CA of the trust files (roots included up to
+//! OpenSSL 3.5) that has no CRL in the `ssl_crl` file. From OpenSSL 3.6 a self-signed
+//! root needs none (`--openssl-version`, `--nginx-binary`): it is not CRL-checked.
 //!
 //! ## Why is this bad?
 //! nginx turns on CRL checks for the whole chain (`X509_V_FLAG_CRL_CHECK_ALL`): OpenSSL
 //! then requires a valid CRL from every CA in the chain, the root too. A chain through a
 //! CA without one is rejected with `$ssl_client_verify` =
 //! `FAILED:unable to get certificate CRL`. Having only the intermediate's CRL is the most
-//! common way to hit this.
+//! common way to hit this. OpenSSL 3.6 and later skip self-signed certificates in this
+//! check, so there only the intermediates need a CRL.
 //!
 //! ## Example
 //! ```nginx
@@ -57,6 +59,10 @@ impl Rule for Rule109 {
                 if !ca.info.is_ca() || crls.iter().any(|crl| crl_for(crl, ca)) {
                     continue;
                 }
+                let openssl = cx.model.openssl;
+                if openssl.skips_self_signed_crl() && ca.info.openssl_self_signed {
+                    continue;
+                }
                 out.push(
                     Finding::new(
                         &INFO,
@@ -67,7 +73,7 @@ impl Rule for Rule109 {
                         ),
                     )
                     .label("CRL file without that CA's CRL")
-                    .help("add that CA's CRL to the ssl_crl file (cat intermediate.crl root.crl > crls.pem); OpenSSL needs one for every CA in the chain, the root included"),
+                    .help(format!("add that CA's CRL to the ssl_crl file (cat intermediate.crl root.crl > crls.pem); OpenSSL {openssl} needs one for every CA in the chain{}", if openssl.skips_self_signed_crl() { " but the self-signed root" } else { ", the root included" })),
                 );
             }
         }

@@ -130,7 +130,7 @@ impl Rule for Rule301 {
                             client.chain.leaf.info.subject,
                             result.nginx_verify_value(),
                             last.code.code(),
-                            last.code.as_str()
+                            last.code.text(cx.model.openssl)
                         ),
                     )
                     .label(format!("rejects {}", client.chain.leaf.info.subject))

@@ -419,7 +419,7 @@ pub fn chain(findings: &mut Vec<String>, fixes: &mut Vec<String>, x: &Input<'_>)
             format!(
                 "{}:{} at depth {} ({})",
                 e.code.code(),
-                e.code.as_str(),
+                e.code.text(x.result.openssl),
                 e.depth,
                 e.subject
             )
@@ -544,7 +544,7 @@ pub fn chain(findings: &mut Vec<String>, fixes: &mut Vec<String>, x: &Input<'_>)
                         findings.push(format!(
                             "with it the chain would still fail: {}:{} at depth {} ({})",
                             e.code.code(),
-                            e.code.as_str(),
+                            e.code.text(x.result.openssl),
                             e.depth,
                             e.subject
                         ));
@@ -796,7 +796,7 @@ pub fn chain(findings: &mut Vec<String>, fixes: &mut Vec<String>, x: &Input<'_>)
             findings.push(format!(
                 "final error {}:{}",
                 last.code.code(),
-                last.code.as_str()
+                last.code.text(x.result.openssl)
             ));
         }
     }

@@ -54,6 +54,8 @@ pub struct Document {
     /// Why nginx refuses this configuration (`nginx -t` fails: it does not start, or
     /// keeps the old configuration on reload), `file:line: message`; empty when it loads.
     pub nginx_refuses: Vec<String>,
+    /// The nginx and OpenSSL versions predicted for.
+    pub profile: crate::model::profile::Profile,
 }
 
 /// Applies what stops the request before any server sees it: a configuration nginx

@@ -295,6 +295,7 @@ pub fn verify_with_server(
         depth: server.verify_depth(),
         time,
         crl_check: server.ssl.crl.is_some(),
+        openssl: model.openssl,
     };
     let result = verify_client(chain, &store, params);
     Ok(Verified {
@@ -606,7 +607,7 @@ fn one(
             .iter()
             .map(|e| RaisedError {
                 code: e.code.code(),
-                error: e.code.as_str().to_owned(),
+                error: e.code.text(model.openssl).to_owned(),
                 depth: e.depth,
                 subject: e.subject.clone(),
             })
@@ -685,7 +686,7 @@ fn one(
             Some(format!(
                 "client SSL certificate verify error: ({}:{}){}",
                 code.code(),
-                code.as_str(),
+                code.text(model.openssl),
                 log_tail(&server_name, &host_name)
             )),
         )

@@ -214,3 +214,15 @@ pub fn emerg(stderr: &str, conf: &Path) -> (String, Option<usize>) {
         None => (emerg.clone(), None),
     }
 }
+
+/// The OpenSSL release line the installed nginx runs with (`nginx -V`); 3.0 without nginx.
+#[allow(dead_code)]
+pub fn nginx_openssl() -> nginx_mtls_lint::certs::profile::Openssl {
+    let out = Command::new(nginx_bin()).arg("-V").output();
+    out.ok()
+        .and_then(|o| {
+            nginx_mtls_lint::util::parse_nginx_v(&String::from_utf8_lossy(&o.stderr)).running_with
+        })
+        .and_then(|r| nginx_mtls_lint::certs::profile::Openssl::parse(&r).ok())
+        .unwrap_or(nginx_mtls_lint::certs::profile::Openssl::DEBIAN_12)
+}
