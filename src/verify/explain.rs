@@ -173,10 +173,7 @@ impl Input<'_> {
         let cert = self.cert_file();
         let key = self.key_file();
         let new = super::names::new_name(&self.client.leaf.origin.path, suffix);
-        let csr = super::names::new_name(&self.client.leaf.origin.path, suffix)
-            .rsplit_once('.')
-            .map(|(a, _)| format!("{a}.csr"))
-            .unwrap_or_else(|| format!("{new}.csr"));
+        let csr = Path::new(&new).with_extension("csr").display().to_string();
         let ca = issuer
             .map(|f| f.path.display().to_string())
             .unwrap_or_else(|| super::names::ca_file_for(issuer_dn));
