@@ -53,6 +53,11 @@ fn write_pki(dir: &Path) {
     );
     w("other-root.pem", &other.pem);
     w("client.pem", &client.pem);
+    // A self-signed client certificate, trusted as itself (MTLS109 up to OpenSSL 3.5).
+    w(
+        "pinned-client.pem",
+        &leaf("pinned-client").self_signed().pem,
+    );
     w(
         "server-chain.pem",
         &format!("{}{}", server.pem, srv_int.pem),
@@ -341,18 +346,31 @@ fn fixtures_get_nginx_t_verdict_of_real_nginx() {
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
 
-/// The same fixture under each OpenSSL profile: up to 3.5 the self-signed root needs a
-/// CRL of its own (MTLS109 reports it); from 3.6 it is not CRL-checked (no finding).
+/// The same fixtures under each OpenSSL profile: the root's missing CRL is an error on
+/// every version (what it issued is checked against it); a pinned self-signed client
+/// certificate needs a CRL of its own up to 3.5 only (from 3.6 it is not CRL-checked).
 #[test]
 fn mtls109_follows_the_openssl_profile() {
     let tmp = tempfile::tempdir().unwrap();
     write_pki(tmp.path());
     let text = fs::read_to_string("tests/rules/mtls109_crl_missing_for_ca/invalid.conf").unwrap();
-    for (version, expect) in [("3.0", 1), ("3.5", 1), ("3.6", 0), ("4.0", 0)] {
+    let pinned = text
+        .replace("pki/root-int.pem", "pki/pinned-client.pem")
+        .replace("pki/crl-int.pem", "pki/crl-root-int.pem");
+    for (version, case, expect) in [
+        ("3.0", &text, 1),
+        ("3.5", &text, 1),
+        ("3.6", &text, 1),
+        ("4.0", &text, 1),
+        ("3.0", &pinned, 1),
+        ("3.5", &pinned, 1),
+        ("3.6", &pinned, 0),
+        ("4.0", &pinned, 0),
+    ] {
         let conf = tmp.path().join(format!("mtls109-{version}.conf"));
         fs::write(
             &conf,
-            text.replace(
+            case.replace(
                 "# openssl-version: 3.0",
                 &format!("# openssl-version: {version}"),
             ),

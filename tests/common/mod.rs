@@ -41,12 +41,23 @@ pub fn nginx_bin() -> PathBuf {
     find_binary("nginx").unwrap_or_else(|| PathBuf::from("nginx"))
 }
 
-/// A free TCP port on 127.0.0.1.
+/// A free TCP port on 127.0.0.1, never one this process was given before: the kernel
+/// may hand out a released port again, and two servers of one test configuration on
+/// the same port would silently share a socket.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("no free port on 127.0.0.1")
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+    for _ in 0..1000 {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("no free port on 127.0.0.1");
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
+    panic!("no port on 127.0.0.1 that this test process was not given already");
 }
 
 /// The lines every test configuration needs so that nginx writes only inside `dir`.

@@ -182,6 +182,8 @@ def run(sc, tls_version, loader):
     if mode != "optional_no_ca" and not sc.get("client_certificate") and not sc.get("trusted_certificate"):
         raise ValueError("nginx -t fails: no ssl_client_certificate or "
                          "ssl_trusted_certificate for ssl_verify_client")
+    if "tls13" in sc:  # per line: ssl_protocols with TLSv1.3 (curl --tlsv1.3)
+        tls_version = SSL.TLS1_3_VERSION if sc["tls13"] else SSL.TLS1_2_VERSION
     sctx, cctx = server_context(sc, tls_version, loader), client_context(sc, tls_version)
     a, b = socket.socketpair()
     try:
