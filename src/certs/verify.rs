@@ -404,7 +404,7 @@ fn check_ca(info: &CertInfo) -> u8 {
 }
 
 /// `X509_check_purpose(x, X509_PURPOSE_SSL_CLIENT, require_ca)`.
-fn purpose_ssl_client(info: &CertInfo, require_ca: bool) -> bool {
+pub fn purpose_ssl_client(info: &CertInfo, require_ca: bool) -> bool {
     if info
         .extended_key_usage
         .as_ref()

@@ -4,6 +4,9 @@
 //!
 //! nginx merges `http`-level values into every server after the whole `http` block
 //! is read, so an `http`-level directive applies wherever it stands in the block.
+//!
+//! Import circle: model.rs (this mod.rs) <-> upstream.rs: the model lists the upstream
+//! connections, which are made of the model's `Setting`s and `Protocol`.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -12,6 +15,7 @@ use crate::config::{Config, Directive, Span, Visit};
 
 pub mod profile;
 pub mod trust;
+pub mod upstream;
 
 /// Which nginx module reads the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -205,6 +209,10 @@ pub struct Model<'a> {
     /// The OpenSSL nginx runs with (`--openssl-version`, `--nginx-binary`): it verifies
     /// the client certificates.
     pub openssl: crate::certs::profile::Openssl,
+    /// Every `proxy_pass`/`grpc_pass`/`uwsgi_pass` with its upstream-TLS settings.
+    pub upstreams: Vec<upstream::Upstream<'a>>,
+    /// The `upstream {}` block of each group name, per module.
+    pub upstream_groups: BTreeMap<(Protocol, String), &'a Directive>,
 }
 
 /// Whether the directive sits directly in `http {}` / `stream {}` (or at the top of a
@@ -295,6 +303,7 @@ impl<'a> Model<'a> {
         let mut maps = Vec::new();
         let mut all = Vec::new();
         let mut http_level = Vec::new();
+        let mut upstream_groups = BTreeMap::new();
         // The servers being read, by the span of their block (innermost last).
         let mut open: Vec<(Span, usize)> = Vec::new();
         // Top-level lines of a file read as if included in a server.
@@ -374,6 +383,11 @@ impl<'a> Model<'a> {
                     }
                 } else if name == "map" && d.block.is_some() {
                     maps.push(d);
+                } else if name == "upstream"
+                    && d.block.is_some()
+                    && let Some(n) = d.arg(0)
+                {
+                    upstream_groups.insert((protocol, n.into_owned()), d);
                 }
             }
         });
@@ -470,6 +484,17 @@ impl<'a> Model<'a> {
                     .unwrap_or_default();
             }
         }
+        let server_of: BTreeMap<usize, usize> = servers
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !s.snippet)
+            .map(|(i, s)| (s.block as *const Directive as usize, i))
+            .collect();
+        let mut groups: BTreeMap<Protocol, Vec<String>> = BTreeMap::new();
+        for (p, n) in upstream_groups.keys() {
+            groups.entry(*p).or_default().push(n.clone());
+        }
+        let upstreams = upstream::build(config, &server_of, &groups);
         Model {
             config,
             servers,
@@ -478,6 +503,8 @@ impl<'a> Model<'a> {
             all,
             http_level,
             openssl: crate::certs::profile::Openssl::NEWEST,
+            upstreams,
+            upstream_groups,
         }
     }
 

@@ -37,6 +37,23 @@ impl CertFiles {
                 }
             }
         }
+        // What nginx presents to its backends and trusts from them.
+        for u in &model.upstreams {
+            let ssl = &u.ssl;
+            for setting in [ssl.certificate, ssl.trusted_certificate, ssl.crl]
+                .into_iter()
+                .flatten()
+            {
+                let value = setting.value();
+                if value.is_empty() || value.contains('$') || value.starts_with("data:") {
+                    continue;
+                }
+                let path = model.path(&setting);
+                if seen.insert(path.clone()) {
+                    paths.push(path);
+                }
+            }
+        }
         let workers = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
@@ -126,6 +143,40 @@ impl CertFiles {
             }
         }
         out
+    }
+
+    /// What nginx trusts when it verifies a backend: the `<module>_ssl_trusted_certificate`
+    /// file, then the certificates in `<module>_ssl_crl` (OpenSSL loads both into the
+    /// same store).
+    pub fn upstream_store<'b>(
+        &'b self,
+        model: &Model<'_>,
+        u: &super::upstream::Upstream<'_>,
+    ) -> Vec<&'b Certificate> {
+        let mut out: Vec<&Certificate> = Vec::new();
+        let mut seen: Vec<PathBuf> = Vec::new();
+        for s in [u.ssl.trusted_certificate, u.ssl.crl].into_iter().flatten() {
+            let path = model.path(&s);
+            if seen.contains(&path) {
+                continue;
+            }
+            if let Some(Ok(b)) = self.files.get(&path) {
+                out.extend(b.certificates.iter());
+            }
+            seen.push(path);
+        }
+        out
+    }
+
+    /// The CRLs of a backend connection's `<module>_ssl_crl` file.
+    pub fn upstream_crls<'b>(
+        &'b self,
+        model: &Model<'_>,
+        u: &super::upstream::Upstream<'_>,
+    ) -> Vec<&'b Crl> {
+        self.bundle(model, u.ssl.crl)
+            .map(|b| b.crls.iter().collect())
+            .unwrap_or_default()
     }
 
     /// The CRLs of the server's `ssl_crl` file.

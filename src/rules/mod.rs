@@ -58,6 +58,18 @@ mod mtls303_client_key_mismatch;
 mod mtls304_client_certificate_expiring;
 mod mtls305_pkcs12_incomplete;
 mod mtls306_pkcs12_keychain_incompatible;
+mod mtls401_upstream_file_unreadable;
+mod mtls402_upstream_key_mismatch;
+mod mtls403_upstream_verify_without_trusted;
+mod mtls404_upstream_certificate_expiring;
+mod mtls405_upstream_certificate_purpose;
+mod mtls406_upstream_chain_incomplete;
+mod mtls407_upstream_not_verified;
+mod mtls408_upstream_verify_depth_too_small;
+mod mtls409_upstream_name_is_group;
+mod mtls410_upstream_certificate_without_sni;
+mod mtls411_upstream_directives_ignored;
+mod mtls412_upstream_crl_unusable;
 
 pub use crate::model::trust::CertFiles;
 pub use rule::{
@@ -115,6 +127,18 @@ pub fn registry() -> Vec<&'static dyn Rule> {
         &mtls304_client_certificate_expiring::Rule304,
         &mtls305_pkcs12_incomplete::Rule305,
         &mtls306_pkcs12_keychain_incompatible::Rule306,
+        &mtls401_upstream_file_unreadable::Rule401,
+        &mtls402_upstream_key_mismatch::Rule402,
+        &mtls403_upstream_verify_without_trusted::Rule403,
+        &mtls404_upstream_certificate_expiring::Rule404,
+        &mtls405_upstream_certificate_purpose::Rule405,
+        &mtls406_upstream_chain_incomplete::Rule406,
+        &mtls407_upstream_not_verified::Rule407,
+        &mtls408_upstream_verify_depth_too_small::Rule408,
+        &mtls409_upstream_name_is_group::Rule409,
+        &mtls410_upstream_certificate_without_sni::Rule410,
+        &mtls411_upstream_directives_ignored::Rule411,
+        &mtls412_upstream_crl_unusable::Rule412,
     ]
 }
 

@@ -332,3 +332,23 @@ pub fn about_file(
         })
         .collect()
 }
+
+/// A file setting the tool can read: not empty, no variables, not `data:`.
+pub fn readable_value(value: &str) -> bool {
+    !(value.is_empty() || value.contains('$') || value.starts_with("data:"))
+}
+
+/// The upstream connections nginx makes with TLS, each with the server it is in.
+pub fn tls_upstreams<'m, 'a>(
+    model: &'m crate::model::Model<'a>,
+) -> impl Iterator<Item = &'m crate::model::upstream::Upstream<'a>> {
+    model.upstreams.iter().filter(|u| u.tls)
+}
+
+/// "related" for an upstream finding: the pass it applies to.
+pub fn pass_related(u: &crate::model::upstream::Upstream<'_>) -> (super::rule::Location, String) {
+    (
+        super::rule::Location::Span(u.pass.span),
+        format!("connects to the backend: {}", u.describe()),
+    )
+}
