@@ -223,6 +223,29 @@ pub struct VerifyArgs {
     /// OpenSSL it runs with (overridden by `--nginx-version`/`--openssl-version`).
     #[arg(long, value_name = "PATH")]
     pub nginx_binary: Option<PathBuf>,
+    /// Predict nginx as the client of its backends (`proxy_ssl_*`, `grpc_ssl_*`,
+    /// `uwsgi_ssl_*`, stream): for the location of `--server` and `--path`, or, with a
+    /// NAME, every pass to that host or upstream group.
+    #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "")]
+    pub upstream: Option<String>,
+    /// With --upstream: the server whose locations are used (a server_name).
+    #[arg(long, value_name = "NAME", requires = "upstream")]
+    pub server: Option<String>,
+    /// With --upstream: the backend's certificate and chain (PEM, leaf first).
+    #[arg(long, value_name = "FILE", requires = "upstream")]
+    pub peer_cert: Option<PathBuf>,
+    /// With --upstream: the backend's CA file (its ssl_client_certificate), to judge
+    /// the certificate nginx presents.
+    #[arg(long, value_name = "FILE", requires = "upstream")]
+    pub peer_ca: Option<PathBuf>,
+    /// With --peer-ca: the backend's ssl_verify_depth.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub peer_depth: u32,
+    /// With --peer-ca: the backend's ssl_verify_client (on, optional, optional_no_ca),
+    /// or `require` for a backend that ends the handshake when it refuses nginx's
+    /// certificate (openssl s_server -Verify, most servers other than nginx).
+    #[arg(long, value_name = "MODE", default_value = "on")]
+    pub peer_verify: String,
 }
 
 /// `verify`'s output formats.

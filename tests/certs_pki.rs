@@ -124,6 +124,8 @@ pub struct Spec {
     pub key_id: Option<Vec<u8>>,
     /// cRLDistributionPoints URIs.
     pub crldp: Vec<String>,
+    /// subjectAltName entries: `DNS:name` or `IP:address`.
+    pub sans: Vec<String>,
 }
 
 /// A client certificate: clientAuth, digitalSignature, valid 30 days before to 1 year
@@ -142,6 +144,7 @@ pub fn leaf(cn: &str) -> Spec {
         ed25519: false,
         key_id: None,
         crldp: Vec::new(),
+        sans: Vec::new(),
     }
 }
 
@@ -160,6 +163,7 @@ pub fn ca(cn: &str) -> Spec {
         ed25519: false,
         key_id: None,
         crldp: Vec::new(),
+        sans: Vec::new(),
     }
 }
 
@@ -204,6 +208,11 @@ impl Spec {
         self.ed25519 = true;
         self
     }
+    pub fn san(mut self, entry: &str) -> Spec {
+        self.sans.push(entry.to_string());
+        self
+    }
+
     pub fn crldp(mut self, uri: &str) -> Spec {
         self.crldp.push(uri.into());
         self
@@ -240,6 +249,13 @@ impl Spec {
             p.crl_distribution_points = vec![rcgen::CrlDistributionPoint {
                 uris: self.crldp.clone(),
             }];
+        }
+        for e in &self.sans {
+            p.subject_alt_names.push(match e.split_once(':') {
+                Some(("IP", a)) => rcgen::SanType::IpAddress(a.parse().unwrap()),
+                Some(("DNS", n)) => rcgen::SanType::DnsName(n.try_into().unwrap()),
+                _ => panic!("subjectAltName {e}: DNS:name or IP:address"),
+            });
         }
         if self.critical_unknown {
             let mut ext =
@@ -1206,6 +1222,7 @@ pub fn run_model(s: &Scenario) -> nginx_mtls_lint::certs::verify::VerifyResult {
             crl_check: s.crl_check,
             // The scenarios' expectations were measured on OpenSSL 3.0 (Debian 12).
             openssl: nginx_mtls_lint::certs::profile::Openssl::DEBIAN_12,
+            purpose: nginx_mtls_lint::certs::verify::Purpose::SslClient,
         },
     )
 }

@@ -197,6 +197,19 @@ pub struct VerifyParams {
     pub crl_check: bool,
     /// The OpenSSL release line nginx runs with.
     pub openssl: Openssl,
+    /// Whose certificate is verified: a client's (nginx as the server, `sslclient`
+    /// purpose) or a backend's (nginx as the client of an upstream, `sslserver`).
+    pub purpose: Purpose,
+}
+
+/// The purpose (and trust) OpenSSL checks: `SSL_accept` verifies a client
+/// (`X509_PURPOSE_SSL_CLIENT`), `SSL_connect` a server (`X509_PURPOSE_SSL_SERVER`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    #[default]
+    SslClient,
+    SslServer,
 }
 
 /// nginx's default `ssl_verify_depth`.
@@ -210,6 +223,7 @@ impl VerifyParams {
             time,
             crl_check: false,
             openssl: Openssl::NEWEST,
+            purpose: Purpose::SslClient,
         }
     }
 }
@@ -332,14 +346,19 @@ enum Trust {
 }
 
 const EKU_CLIENT_AUTH: &str = "1.3.6.1.5.5.7.3.2";
+const EKU_SERVER_AUTH: &str = "1.3.6.1.5.5.7.3.1";
 const EKU_ANY: &str = "2.5.29.37.0";
 
 /// `X509_check_trust(x, X509_TRUST_SSL_CLIENT, flags)` (`trust_1oidany()` ->
 /// `obj_trust()`): explicit trust settings of a TRUSTED CERTIFICATE decide (clientAuth
 /// or anyExtendedKeyUsage); without them a self-signed certificate is trusted unless
 /// `no_ss_compat` (`X509_TRUST_NO_SS_COMPAT`, used by the purpose check).
-fn ssl_client_trust(cert: &Certificate, no_ss_compat: bool) -> Trust {
-    let hit = |o: &String| o == EKU_CLIENT_AUTH || o == EKU_ANY;
+fn ssl_trust(cert: &Certificate, no_ss_compat: bool, purpose: Purpose) -> Trust {
+    let wanted = match purpose {
+        Purpose::SslClient => EKU_CLIENT_AUTH,
+        Purpose::SslServer => EKU_SERVER_AUTH,
+    };
+    let hit = |o: &String| o == wanted || o == EKU_ANY;
     if let Some(aux) = &cert.aux_trust {
         if aux.reject.iter().flatten().any(hit) {
             return Trust::Rejected;
@@ -419,6 +438,24 @@ pub fn purpose_ssl_client(info: &CertInfo, require_ca: bool) -> bool {
         .is_none_or(|k| k & (ku::DIGITAL_SIGNATURE | ku::KEY_AGREEMENT) != 0)
 }
 
+/// `X509_check_purpose(x, X509_PURPOSE_SSL_SERVER, require_ca)`: an EKU needs
+/// serverAuth; a leaf's keyUsage needs digitalSignature, keyEncipherment or
+/// keyAgreement.
+pub fn purpose_ssl_server(info: &CertInfo, require_ca: bool) -> bool {
+    if info
+        .extended_key_usage
+        .as_ref()
+        .is_some_and(|e| !e.server_auth)
+    {
+        return false;
+    }
+    if require_ca {
+        return check_ca(info) != 0;
+    }
+    info.key_usage
+        .is_none_or(|k| k & (ku::DIGITAL_SIGNATURE | ku::KEY_ENCIPHERMENT | ku::KEY_AGREEMENT) != 0)
+}
+
 impl<'a> Ctx<'a> {
     fn error(&mut self, code: VerifyErrorCode, depth: usize, cert: &Certificate) {
         self.errors.push(VerifyError {
@@ -481,7 +518,7 @@ impl<'a> Ctx<'a> {
     fn check_trust(&mut self, from: usize) -> bool {
         for i in from..self.chain.len() {
             let cert = self.chain[i].cert;
-            match ssl_client_trust(cert, false) {
+            match ssl_trust(cert, false, self.params.purpose) {
                 Trust::Trusted => return true,
                 Trust::Rejected => {
                     self.error(VerifyErrorCode::CertRejected, i, cert);
@@ -623,14 +660,17 @@ impl<'a> Ctx<'a> {
             // check_purpose(): trust settings of a store certificate override the
             // purpose check; otherwise X509_check_purpose(sslclient).
             let trust = if self.chain[i].trusted() {
-                ssl_client_trust(cert, true)
+                ssl_trust(cert, true, self.params.purpose)
             } else {
                 Trust::Untrusted
             };
             let purpose_ok = match trust {
                 Trust::Trusted => true,
                 Trust::Rejected => false,
-                Trust::Untrusted => purpose_ssl_client(info, i > 0),
+                Trust::Untrusted => match self.params.purpose {
+                    Purpose::SslClient => purpose_ssl_client(info, i > 0),
+                    Purpose::SslServer => purpose_ssl_server(info, i > 0),
+                },
             };
             if !purpose_ok {
                 self.error(VerifyErrorCode::InvalidPurpose, i, cert);

@@ -34,6 +34,9 @@ pub fn run(args: &VerifyArgs) -> Result<u8, Error> {
     model.openssl = openssl;
     let files = CertFiles::read(&model);
     let time = args.at.unwrap_or_else(now);
+    if let Some(name) = &args.upstream {
+        return upstream(args, name, &config, &model, &files, time, profile);
+    }
     let password = match &args.password_env {
         Some(v) => PasswordSource::Env(v.clone()),
         None => PasswordSource::Prompt,
@@ -101,6 +104,109 @@ pub fn run(args: &VerifyArgs) -> Result<u8, Error> {
     match args.format {
         // Subjects and names come from the certificate: no control character is sent.
         VerifyFormat::Human => out.write_all(printable(&report::verify::human(&doc)).as_bytes())?,
+        VerifyFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::other)?;
+            writeln!(out)?;
+        }
+    }
+    Ok(if accepted {
+        exit::CLEAN
+    } else {
+        exit::FINDINGS
+    })
+}
+
+/// `verify --upstream`.
+fn upstream(
+    args: &VerifyArgs,
+    name: &str,
+    config: &crate::config::Config,
+    model: &Model<'_>,
+    files: &CertFiles,
+    time: i64,
+    profile: crate::model::profile::Profile,
+) -> Result<u8, Error> {
+    use crate::certs::load::{load_bundle, load_client_chain};
+    use crate::certs::verify::TrustStore;
+    use crate::verify::UpstreamDocument;
+    use crate::verify::upstream::{UpstreamQuery, predict_upstreams};
+    let bad = |p: &std::path::Path, message: String| Error::Input {
+        path: p.display().to_string(),
+        message,
+    };
+    let peer_chain = match &args.peer_cert {
+        Some(p) => Some(load_client_chain(p).map_err(|e| input_error(p, &e.into()))?),
+        None => None,
+    };
+    let peer_ca = match &args.peer_ca {
+        Some(p) => {
+            let b = load_bundle(p).map_err(|e| bad(p, e.reason()))?;
+            let mut store = TrustStore::new();
+            store.add_bundle(&b);
+            Some(store)
+        }
+        None => None,
+    };
+    let peer_aborts = args.peer_verify == "require";
+    let peer_mode = if peer_aborts {
+        crate::model::VerifyMode::On
+    } else {
+        crate::model::VerifyMode::parse(&args.peer_verify).ok_or_else(|| Error::Input {
+            path: "--peer-verify".into(),
+            message: format!(
+                "{:?} is not on, optional, optional_no_ca or require",
+                args.peer_verify
+            ),
+        })?
+    };
+    let query = UpstreamQuery {
+        server: args.server.clone(),
+        path: args.path.clone(),
+        upstream: (!name.is_empty()).then(|| name.to_string()),
+        peer_chain,
+        peer_ca,
+        peer_depth: args.peer_depth,
+        peer_mode: Some(peer_mode),
+        peer_aborts,
+        listen: args.listen.clone(),
+    };
+    let upstreams = predict_upstreams(model, files, &query, time);
+    if upstreams.is_empty() {
+        return Err(Error::Input {
+            path: args.config.display().to_string(),
+            message: format!(
+                "no proxy_pass, grpc_pass or uwsgi_pass {}",
+                match (&query.upstream, &query.server) {
+                    (Some(n), _) => format!("to \"{n}\""),
+                    (None, Some(s)) => format!("in the location of {} in server {s}", query.path),
+                    (None, None) => format!("in the location of {}", query.path),
+                }
+            ),
+        });
+    }
+    let refusals = refusals(config, model, files, time);
+    let accepted = refusals.is_empty()
+        && upstreams
+            .iter()
+            .all(|u| u.status.is_none() && !u.connection_closed);
+    let doc = UpstreamDocument {
+        schema_version: SCHEMA_VERSION,
+        mode: "upstream",
+        at: rfc3339(time),
+        peer_certificate: query
+            .peer_chain
+            .as_ref()
+            .map(|c| c.leaf.info.subject.clone()),
+        upstreams,
+        accepted,
+        nginx_refuses: refusals.into_iter().map(|(m, _)| m).collect(),
+        profile,
+    };
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        VerifyFormat::Human => {
+            out.write_all(printable(&report::verify::upstream_human(&doc)).as_bytes())?
+        }
         VerifyFormat::Json => {
             serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::other)?;
             writeln!(out)?;

@@ -1,7 +1,65 @@
 //! The `verify` reporter: the human text of a [`Document`] (its JSON is the document
 //! itself, serialised).
 
-use crate::verify::Document;
+use crate::verify::{Document, UpstreamDocument};
+
+/// The human report of `verify --upstream`.
+pub fn upstream_human(doc: &UpstreamDocument) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    match &doc.peer_certificate {
+        Some(p) => {
+            let _ = writeln!(s, "backend certificate: {p}");
+        }
+        None => s.push_str("backend certificate: not given (--peer-cert)\n"),
+    }
+    let _ = writeln!(s, "verified at {}", doc.at);
+    for n in &doc.nginx_refuses {
+        let _ = writeln!(s, "nginx refuses the configuration: {n}");
+    }
+    for u in &doc.upstreams {
+        s.push('\n');
+        let _ = writeln!(s, "{} in server {} ({})", u.pass, u.server_name, u.at);
+        let verdict = match u.status {
+            _ if u.connection_closed => "REFUSED: nginx closes the client's connection".to_string(),
+            Some(502) => "REFUSED: the client gets 502 Bad Gateway".to_string(),
+            Some(code) => format!("REFUSED by the backend: the client gets {code}"),
+            None => "passes: the backend answers".to_string(),
+        };
+        let _ = writeln!(s, "  {verdict}");
+        let _ = writeln!(s, "  {}", u.decided_by);
+        let _ = writeln!(
+            s,
+            "  TLS {}, SNI {}, backend verified: {}{}",
+            if u.tls { "yes" } else { "no" },
+            u.sni.as_deref().unwrap_or("none"),
+            if u.verifies_backend { "yes" } else { "no" },
+            u.name_checked
+                .as_ref()
+                .map(|n| format!(" (name checked: {n})"))
+                .unwrap_or_default()
+        );
+        if let Some(p) = &u.presents {
+            let _ = writeln!(s, "  nginx presents {p}");
+        }
+        if let Some(l) = &u.error_log {
+            let _ = writeln!(s, "  nginx error.log [error]: {l}");
+        }
+        if let Some(v) = &u.backend_ssl_client_verify {
+            let _ = writeln!(s, "  backend $ssl_client_verify = {v}");
+        }
+        if let Some(l) = &u.backend_error_log {
+            let _ = writeln!(s, "  backend error.log [info]: {l}");
+        }
+        for f in &u.fixes {
+            let _ = writeln!(s, "  fix: {f}");
+        }
+        for n in &u.notes {
+            let _ = writeln!(s, "  note: {n}");
+        }
+    }
+    s
+}
 
 /// The human report of `verify`.
 pub fn human(doc: &Document) -> String {

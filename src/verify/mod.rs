@@ -9,6 +9,7 @@ pub mod explain;
 pub mod names;
 pub mod predict;
 pub mod request;
+pub mod upstream;
 
 use serde::Serialize;
 
@@ -55,6 +56,23 @@ pub struct Document {
     /// keeps the old configuration on reload), `file:line: message`; empty when it loads.
     pub nginx_refuses: Vec<String>,
     /// The nginx and OpenSSL versions predicted for.
+    pub profile: crate::model::profile::Profile,
+}
+
+/// `verify --upstream --format json`: nginx as the client of its backends.
+#[derive(Debug, Clone, Serialize)]
+pub struct UpstreamDocument {
+    pub schema_version: u32,
+    /// Always `upstream`.
+    pub mode: &'static str,
+    pub at: String,
+    /// The backend's certificate given (`--peer-cert`): its subject.
+    pub peer_certificate: Option<String>,
+    pub upstreams: Vec<upstream::UpstreamResult>,
+    /// Every pass answered without a refusal (no 502, no 400 from the backend) and
+    /// nginx starts.
+    pub accepted: bool,
+    pub nginx_refuses: Vec<String>,
     pub profile: crate::model::profile::Profile,
 }
 

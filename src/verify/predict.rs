@@ -296,6 +296,7 @@ pub fn verify_with_server(
         time,
         crl_check: server.ssl.crl.is_some(),
         openssl: model.openssl,
+        purpose: crate::certs::verify::Purpose::SslClient,
     };
     let result = verify_client(chain, &store, params);
     Ok(Verified {

@@ -193,7 +193,11 @@ fn loc_kind(d: &Directive) -> Option<Loc> {
 /// nginx's `ngx_http_core_find_location()`: exact, then the longest prefix (and its
 /// nested locations), then, unless `^~`, the regular expressions in order. Returns the
 /// chain of locations from the outermost.
-fn find_location<'a>(config: &'a Config, list: &'a [Directive], path: &str) -> Vec<&'a Directive> {
+pub fn find_location<'a>(
+    config: &'a Config,
+    list: &'a [Directive],
+    path: &str,
+) -> Vec<&'a Directive> {
     let locs: Vec<&Directive> = config
         .expanded(list)
         .into_iter()
