@@ -46,6 +46,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let srv = sp.self_signed(&srv_key)?;
     fs::write(dir.join("tls/server.pem"), srv.pem())?;
     fs::write(dir.join("tls/server.key"), srv_key.serialize_pem())?;
+    // The client certificate nginx presents to its backends (upstream mTLS).
+    let up_key = KeyPair::generate()?;
+    let mut up = CertificateParams::new(vec!["nginx-client.example.com".to_string()])?;
+    up.not_before = OffsetDateTime::now_utc() - Duration::days(1);
+    up.not_after = OffsetDateTime::now_utc() + Duration::days(365);
+    up.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+    let up = up.self_signed(&up_key)?;
+    fs::write(dir.join("tls/upstream-client.pem"), up.pem())?;
+    fs::write(dir.join("tls/upstream-client.key"), up_key.serialize_pem())?;
 
     let per_file = servers.div_ceil(files);
     let mut site = String::new();
@@ -79,7 +88,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             format!("{}{}", crl(&root_issuer)?, crl(&int_issuer)?),
         )?;
         site.push_str(&format!(
-            "server {{\n    listen 127.0.0.1:8443 ssl;\n    server_name s{i}.example.com;\n    ssl_certificate tls/server.pem;\n    ssl_certificate_key tls/server.key;\n    ssl_client_certificate tls/ca-{i}.pem;\n    ssl_crl tls/crl-{i}.pem;\n    ssl_verify_client on;\n    ssl_verify_depth 2;\n    access_log logs/s{i}.log mtls;\n    location / {{\n        proxy_set_header X-SSL-Client-Verify $ssl_client_verify;\n        proxy_pass http://127.0.0.1:9000;\n    }}\n}}\n"
+            "server {{\n    listen 127.0.0.1:8443 ssl;\n    server_name s{i}.example.com;\n    ssl_certificate tls/server.pem;\n    ssl_certificate_key tls/server.key;\n    ssl_client_certificate tls/ca-{i}.pem;\n    ssl_crl tls/crl-{i}.pem;\n    ssl_verify_client on;\n    ssl_verify_depth 2;\n    access_log logs/s{i}.log mtls;\n    location / {{\n        proxy_set_header X-SSL-Client-Verify $ssl_client_verify;\n        proxy_pass http://127.0.0.1:9000;\n    }}\n    location /backend/ {{\n        proxy_set_header X-SSL-Client-Verify $ssl_client_verify;\n        proxy_pass https://127.0.0.1:{};\n        proxy_ssl_certificate tls/upstream-client.pem;\n        proxy_ssl_certificate_key tls/upstream-client.key;\n        proxy_ssl_verify on;\n        proxy_ssl_verify_depth 2;\n        proxy_ssl_trusted_certificate tls/ca-{i}.pem;\n        proxy_ssl_crl tls/crl-{i}.pem;\n        proxy_ssl_name backend{i}.example.com;\n        proxy_ssl_server_name on;\n    }}\n}}\n",
+            10000 + i
         ));
         if (i + 1) % per_file == 0 || i + 1 == servers {
             fs::write(
@@ -91,7 +101,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     fs::write(
         dir.join("nginx.conf"),
-        "worker_processes 1;\nevents {}\nhttp {\n    log_format mtls '$remote_addr [$time_local] \"$request\" $status $ssl_client_verify \"$ssl_client_s_dn\"';\n    include sites/*.conf;\n}\n",
+        "worker_processes 1;\nerror_log logs/error.log info;\nevents {}\nhttp {\n    log_format mtls '$remote_addr [$time_local] \"$request\" $status $ssl_client_verify \"$ssl_client_s_dn\"';\n    include sites/*.conf;\n}\n",
     )?;
     println!(
         "wrote {servers} servers in {files} files to {}",

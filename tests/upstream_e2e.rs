@@ -185,6 +185,9 @@ struct Case {
     peer_verify: &'static str,
     /// The upstream findings lint must report in this block.
     lint: &'static [&'static str],
+    /// The scenario resumes the TLS session this earlier scenario made (same backend,
+    /// session reuse on): what the backend sees is that scenario's.
+    resumes: Option<&'static str>,
 }
 
 const GOOD: &[&str] = &[
@@ -207,6 +210,7 @@ fn cases() -> Vec<Case> {
         peer_ca: "croot.pem",
         peer_verify: "on",
         lint,
+        resumes: None,
     };
     let mut v = vec![
         c("good", "good", GOOD, "be_good.crt", &[]),
@@ -529,6 +533,31 @@ fn cases() -> Vec<Case> {
         "be_good.crt",
         &["MTLS411"],
     ));
+    // Two locations to one backend with session reuse on: the second, without a
+    // certificate, resumes the first one's session.
+    v.push(c(
+        "shared_first",
+        "shared",
+        &[
+            "proxy_ssl_certificate nc_good.crt;",
+            "proxy_ssl_certificate_key nc_good.key;",
+            "proxy_ssl_name backend.test;",
+            "proxy_ssl_server_name on;",
+            "proxy_ssl_session_reuse on;",
+        ],
+        "be_good.crt",
+        &[],
+    ));
+    v.push(Case {
+        resumes: Some("shared_first"),
+        ..c(
+            "shared_second",
+            "shared",
+            &["proxy_ssl_session_reuse on;"],
+            "be_good.crt",
+            &["MTLS413"],
+        )
+    });
     // Stream: proxy_ssl on.
     let stream = |id, backend, settings, peer_cert, lint| Case {
         kind: Kind::Stream,
@@ -578,6 +607,7 @@ fn backend_conf(dir: &Path, pki: &Path, ports: &BTreeMap<&str, u16>) -> String {
         ("self", "be_self"),
         ("deep", "be_deep"),
         ("rev", "be_rev"),
+        ("shared", "be_good"),
     ] {
         servers.push_str(&mtls(ports[key], cert, "backend.test", "croot.pem", ""));
     }
@@ -798,7 +828,8 @@ fn verify_upstream_matches_real_nginx() {
     write_pki(&pki_dir);
     let mut ports: BTreeMap<&str, u16> = BTreeMap::new();
     for key in [
-        "good", "ip", "other", "expired", "self", "deep", "rev", "sni", "grpc", "plain", "s_server",
+        "good", "ip", "other", "expired", "self", "deep", "rev", "sni", "grpc", "plain",
+        "s_server", "shared",
     ] {
         ports.insert(key, free_port());
     }
@@ -892,7 +923,27 @@ fn verify_upstream_matches_real_nginx() {
             u["status"].as_u64().map_or(200, |s| s as u16)
         };
         let mut diffs = Vec::new();
-        if predicted != curl_status {
+        if let Some(first) = case.resumes {
+            // Measured: the backend answers as for the first scenario's certificate,
+            // and the tool says so in a note.
+            let backend_verify = be_access
+                .lines()
+                .find(|l| l.contains(&format!("uri=/{}/ ", case.id)))
+                .and_then(|l| l.split("verify=\"").nth(1))
+                .map(|v| v.trim_end_matches('"').to_string());
+            if curl_status != seen[first] || backend_verify.as_deref() != Some("SUCCESS") {
+                diffs.push(format!(
+                    "expected the resumed session of {first}: curl {curl_status}, backend {backend_verify:?}"
+                ));
+            }
+            let noted = u["notes"].as_array().is_some_and(|n| {
+                n.iter()
+                    .any(|n| n.as_str().unwrap_or("").contains("resume"))
+            });
+            if !noted {
+                diffs.push("the tool does not note the shared session".into());
+            }
+        } else if predicted != curl_status {
             diffs.push(format!("status: tool {predicted}, curl {curl_status}"));
         }
         // The proxy's [error] line for this scenario.
@@ -923,7 +974,7 @@ fn verify_upstream_matches_real_nginx() {
             ));
         }
         // The backend's $ssl_client_verify (nginx backends only).
-        if case.peer_verify != "require" && case.backend != "plain" {
+        if case.peer_verify != "require" && case.backend != "plain" && case.resumes.is_none() {
             let backend_verify = be_access
                 .lines()
                 .find(|l| l.contains(&format!("uri=/{}/ ", case.id)))

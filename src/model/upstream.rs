@@ -77,12 +77,13 @@ pub struct UpstreamSsl<'a> {
     pub name: Option<Setting<'a>>,
     pub server_name: Option<Setting<'a>>,
     pub password_file: Option<Setting<'a>>,
+    pub session_reuse: Option<Setting<'a>>,
     /// `proxy_ssl on` (stream only).
     pub ssl_on: Option<Setting<'a>>,
 }
 
 /// The names after the prefix, in `UpstreamSsl`'s order.
-pub const SUFFIXES: [&str; 9] = [
+pub const SUFFIXES: [&str; 10] = [
     "certificate",
     "certificate_key",
     "trusted_certificate",
@@ -92,6 +93,7 @@ pub const SUFFIXES: [&str; 9] = [
     "name",
     "server_name",
     "password_file",
+    "session_reuse",
 ];
 
 impl<'a> UpstreamSsl<'a> {
@@ -106,6 +108,7 @@ impl<'a> UpstreamSsl<'a> {
             "name" => &mut self.name,
             "server_name" => &mut self.server_name,
             "password_file" => &mut self.password_file,
+            "session_reuse" => &mut self.session_reuse,
             _ => return None,
         })
     }
@@ -122,6 +125,7 @@ impl<'a> UpstreamSsl<'a> {
             self.name,
             self.server_name,
             self.password_file,
+            self.session_reuse,
             self.ssl_on,
         ]
         .into_iter()
@@ -173,6 +177,86 @@ impl<'a> Upstream<'a> {
     /// `<module>_ssl_server_name on` (default off: no SNI).
     pub fn sends_sni(&self) -> bool {
         on(self.ssl.server_name)
+    }
+
+    /// The backend servers this pass reaches, as nginx keeps their TLS sessions: an
+    /// `upstream` group by name, an address by `host:port` (None with variables).
+    pub fn backend_key(&self) -> Option<(bool, String)> {
+        let t = self.target.as_ref()?;
+        if self.variables {
+            return None;
+        }
+        let key = if t.group {
+            t.host.clone()
+        } else {
+            format!(
+                "{}:{}",
+                t.host,
+                t.port.map(|p| p.to_string()).unwrap_or_default()
+            )
+        };
+        Some((self.module == Module::Stream, key))
+    }
+
+    /// What a resumed TLS session carries over from the handshake that made it:
+    /// (directive suffix, value) of the certificate, key, verify, trusted file, CRL, name.
+    pub fn session_identity(&self) -> Vec<(&'static str, String)> {
+        let ssl = &self.ssl;
+        [
+            ("certificate", ssl.certificate),
+            ("certificate_key", ssl.certificate_key),
+            ("verify", ssl.verify),
+            ("trusted_certificate", ssl.trusted_certificate),
+            ("crl", ssl.crl),
+            ("name", ssl.name),
+        ]
+        .into_iter()
+        .map(|(k, s)| {
+            let v = s.map(|s| s.value()).unwrap_or_default();
+            let v = if k == "verify" && v.is_empty() {
+                "off".to_string()
+            } else {
+                v
+            };
+            (k, v)
+        })
+        .collect()
+    }
+
+    /// The other TLS passes that share this one's backend sessions with other
+    /// settings (both reuse sessions), each with the directives that differ.
+    pub fn session_sharers<'m>(
+        &self,
+        all: &'m [Upstream<'a>],
+    ) -> Vec<(&'m Upstream<'a>, Vec<String>)> {
+        let Some(key) = self.backend_key() else {
+            return Vec::new();
+        };
+        if !self.tls || !self.reuses_sessions() {
+            return Vec::new();
+        }
+        let mine = self.session_identity();
+        all.iter()
+            .filter(|o| !std::ptr::eq(o.pass, self.pass) && o.tls && o.reuses_sessions())
+            .filter(|o| o.backend_key().as_ref() == Some(&key))
+            .filter_map(|o| {
+                let differ: Vec<String> = o
+                    .session_identity()
+                    .iter()
+                    .zip(&mine)
+                    .filter(|(a, b)| a.1 != b.1)
+                    .map(|(a, _)| self.module.directive(a.0))
+                    .collect();
+                (!differ.is_empty()).then_some((o, differ))
+            })
+            .collect()
+    }
+
+    /// `<module>_ssl_session_reuse` (default on).
+    pub fn reuses_sessions(&self) -> bool {
+        self.ssl
+            .session_reuse
+            .is_none_or(|s| s.value().eq_ignore_ascii_case("on"))
     }
 
     /// `<module>_ssl_verify_depth`, nginx's default 1.

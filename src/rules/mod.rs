@@ -70,6 +70,7 @@ mod mtls409_upstream_name_is_group;
 mod mtls410_upstream_certificate_without_sni;
 mod mtls411_upstream_directives_ignored;
 mod mtls412_upstream_crl_unusable;
+mod mtls413_upstream_session_shared;
 
 pub use crate::model::trust::CertFiles;
 pub use rule::{
@@ -139,6 +140,7 @@ pub fn registry() -> Vec<&'static dyn Rule> {
         &mtls410_upstream_certificate_without_sni::Rule410,
         &mtls411_upstream_directives_ignored::Rule411,
         &mtls412_upstream_crl_unusable::Rule412,
+        &mtls413_upstream_session_shared::Rule413,
     ]
 }
 

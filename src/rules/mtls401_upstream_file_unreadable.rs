@@ -58,6 +58,7 @@ impl Rule for Rule401 {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let mut seen = Vec::new();
+        let mut keys_read: std::collections::HashSet<std::path::PathBuf> = Default::default();
         for u in tls_upstreams(cx.model) {
             let (at, what) = pass_related(u);
             let mut push = |span: crate::config::Span, f: Finding| {
@@ -116,15 +117,20 @@ impl Rule for Rule401 {
                             && !k.value().starts_with("store:") =>
                     {
                         let path = cx.model.path(&k);
-                        let problem = match crate::certs::load::read_file(&path) {
-                            Err(e) => Some(e.reason()),
-                            Ok(bytes) => {
-                                let der =
-                                    !pem::looks_like_pem(&bytes) && bytes.first() == Some(&0x30);
-                                if der || pem::scan(&bytes).iter().any(|b| b.is_private_key()) {
-                                    None
-                                } else {
-                                    Some("no private key found".to_string())
+                        // Many locations name one key file: read it once.
+                        let problem = if !keys_read.insert(path.clone()) {
+                            None
+                        } else {
+                            match crate::certs::load::read_file(&path) {
+                                Err(e) => Some(e.reason()),
+                                Ok(bytes) => {
+                                    let der = !pem::looks_like_pem(&bytes)
+                                        && bytes.first() == Some(&0x30);
+                                    if der || pem::scan(&bytes).iter().any(|b| b.is_private_key()) {
+                                        None
+                                    } else {
+                                        Some("no private key found".to_string())
+                                    }
                                 }
                             }
                         };

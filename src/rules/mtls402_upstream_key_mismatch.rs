@@ -44,7 +44,7 @@ impl Rule for Rule402 {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let mut seen = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for u in tls_upstreams(cx.model) {
             let (Some(cert), Some(key)) = (u.ssl.certificate, u.ssl.certificate_key) else {
                 continue;
@@ -54,10 +54,11 @@ impl Rule for Rule402 {
             {
                 continue;
             }
-            if seen.contains(&(cert.span(), key.span())) {
+            // Many locations name one certificate and key: check each pair once.
+            let pair = (cx.model.path(&cert), cx.model.path(&key));
+            if !seen.insert(pair) {
                 continue;
             }
-            seen.push((cert.span(), key.span()));
             let Some(bundle) = cx.files.bundle(cx.model, Some(cert)) else {
                 continue;
             };

@@ -257,6 +257,14 @@ fn one(
             ));
         }
     }
+    for (other, differ) in u.session_sharers(&model.upstreams) {
+        r.notes.push(format!(
+            "the pass at {} reaches the same backend with other {} and both reuse TLS sessions: when a request here resumes its session, the backend sees that location's client certificate and nginx its verification result, whatever this prediction says ({} off avoids it)",
+            location_of(model, other.pass),
+            differ.join(", "),
+            directive("session_reuse")
+        ));
+    }
     if !u.tls {
         r.backend_certificate = "not_verified".into();
         r.decided_by = format!(
