@@ -2,7 +2,8 @@
 """Writes src/certs/error_strings.rs from tools/openssl-harness/error-strings.json.
 
 The JSON holds X509_verify_cert_error_string() of every code for each OpenSSL release
-the harness ran (`strings.py --all`). The Rust table keeps, for each code, the releases
+the harness ran (`strings.py --all`); error-strings-source.json adds releases no wheel
+bundles (3.6), read from their x509_txt.c. The Rust table keeps, for each code, the releases
 where its text changes, after the first measured release (3.0's texts are
 VerifyErrorCode::as_str; 3.0.8's typo in code 78 is left out: later 3.0 patch releases,
 as Debian's 3.0.19, spell it right).
@@ -14,6 +15,16 @@ import pathlib
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 data = json.loads((ROOT / "tools/openssl-harness/error-strings.json").read_text())
+measured = sorted(data, key=lambda v: tuple(int(p) for p in v.split(".")))
+# Releases read from source (no wheel bundles them): the previous measured release's
+# texts with the overlay's codes replaced.
+source = json.loads((ROOT / "tools/openssl-harness/error-strings-source.json").read_text())
+for version, texts in source.items():
+    if version.startswith("_"):
+        continue
+    key = tuple(int(p) for p in version.split("."))
+    base = [v for v in measured if tuple(int(p) for p in v.split(".")) < key][-1]
+    data[version] = {**data[base], **texts}
 
 
 def line(version):
@@ -34,8 +45,10 @@ out = [
     "//! (the `X509_verify_cert_error_string()` of each OpenSSL release): do not edit.",
     "//!",
     "//! The texts that differ from OpenSSL 3.0's ([`super::verify::VerifyErrorCode::as_str`]):",
-    "//! (first release line measured with it, code, text), in order. Measured: "
-    + ", ".join(versions)
+    "//! (first release line with it, code, text), in order. Measured: "
+    + ", ".join(measured)
+    + "; read from source (tools/openssl-harness/error-strings-source.json): "
+    + ", ".join(v for v in versions if v not in measured)
     + ".",
     "",
     "pub const CHANGES: &[((u8, u8), u32, &str)] = &[",

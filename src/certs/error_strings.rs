@@ -2,7 +2,7 @@
 //! (the `X509_verify_cert_error_string()` of each OpenSSL release): do not edit.
 //!
 //! The texts that differ from OpenSSL 3.0's ([`super::verify::VerifyErrorCode::as_str`]):
-//! (first release line measured with it, code, text), in order. Measured: 3.0.8, 3.1.4, 3.2.2, 3.3.2, 3.4.1, 3.5.6, 4.0.3.
+//! (first release line with it, code, text), in order. Measured: 3.0.8, 3.1.4, 3.2.2, 3.3.2, 3.4.1, 3.5.6, 4.0.3; read from source (tools/openssl-harness/error-strings-source.json): 3.6.3.
 
 pub const CHANGES: &[((u8, u8), u32, &str)] = &[
     (
@@ -11,19 +11,19 @@ pub const CHANGES: &[((u8, u8), u32, &str)] = &[
         "Raw public key untrusted, no trusted keys configured",
     ),
     (
-        (4, 0),
+        (3, 6),
         9,
         "certificate is not yet valid or the system clock is incorrect",
     ),
-    ((4, 0), 96, "OCSP response(s) invalid"),
-    ((4, 0), 97, "OCSP response signature verification failure"),
+    ((3, 6), 96, "OCSP response(s) invalid"),
+    ((3, 6), 97, "OCSP response signature verification failure"),
     (
-        (4, 0),
+        (3, 6),
         98,
         "OCSP response not yet valid (contains a date in the future)",
     ),
-    ((4, 0), 99, "OCSP response has expired"),
-    ((4, 0), 100, "no OCSP response available for certificate"),
+    ((3, 6), 99, "OCSP response has expired"),
+    ((3, 6), 100, "no OCSP response available for certificate"),
     ((4, 0), 102, "Empty Authority Key Identifier"),
     (
         (4, 0),
