@@ -51,6 +51,95 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Summarise what nginx logged about client certificates (access and error logs).
     Logs(LogsArgs),
+    /// Build the CA bundle nginx needs (ssl_client_certificate) from certificates and
+    /// directories: CAs only, each chain ordered up to its root, checked against the
+    /// clients it must accept.
+    Bundle(BundleArgs),
+    /// Build the PKCS#12 a browser or OS keychain imports, from a client certificate,
+    /// its key and chain.
+    P12(P12Args),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct BundleArgs {
+    /// Certificate files (PEM or DER) and directories holding them.
+    #[arg(value_name = "CERT_OR_DIR", required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Where to write the bundle (`-` for stdout). Never an input.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+    /// A client certificate that must chain to a root of the bundle (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub for_client: Vec<PathBuf>,
+    /// CRL files (PEM or DER) to pick each CA's CRL from; written to --crl-out.
+    #[arg(long, value_name = "FILE")]
+    pub crl: Vec<PathBuf>,
+    /// Where to write the CRLs of the bundle's CAs (for ssl_crl).
+    #[arg(long, value_name = "FILE", requires = "crl")]
+    pub crl_out: Option<PathBuf>,
+    /// Warn when a CA expires within these many days (default 30,15,7).
+    #[arg(long, value_name = "DAYS", value_delimiter = ',')]
+    pub warn_days: Option<Vec<u32>>,
+    /// Keep expired CAs (left out by default: nginx would reject their clients anyway).
+    #[arg(long)]
+    pub allow_expired: bool,
+    /// The OpenSSL nginx runs with (which CAs need a CRL).
+    #[arg(long, value_name = "X.Y")]
+    pub openssl_version: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = VerifyFormat::Human)]
+    pub format: VerifyFormat,
+}
+
+/// PKCS#12 encryption profiles.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum P12Profile {
+    /// What OpenSSL 3 writes by default: AES-256-CBC with PBKDF2-SHA256, SHA-256 MAC.
+    Modern,
+    /// What older macOS keychains and Windows before 10 1709 import: PBE-SHA1-3DES,
+    /// SHA-1 MAC (weaker; still read by OpenSSL 3 without -legacy).
+    Compatible,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct P12Args {
+    /// The client certificate (PEM or DER; intermediates after it are kept).
+    #[arg(long, value_name = "FILE")]
+    pub cert: PathBuf,
+    /// Its private key (PEM or DER, not encrypted). Never printed.
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// More chain certificates (intermediates; found beside the certificate otherwise).
+    #[arg(long, value_name = "FILE")]
+    pub chain: Option<PathBuf>,
+    /// Put the root in too (left out by default: the server has it).
+    #[arg(long)]
+    pub include_root: bool,
+    /// The friendly name shown by the keychain (default: the certificate's CN).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// The encryption profile.
+    #[arg(long, value_enum)]
+    pub profile: P12Profile,
+    /// Where to write the archive. Never an input; not overwritten.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+    /// The NAME of an environment variable holding the export password.
+    #[arg(long, value_name = "VAR", conflicts_with = "generate_password")]
+    pub password_env: Option<String>,
+    /// Generate a strong password (from the OS random source): shown once on the
+    /// terminal, or written to --password-file (created with mode 0600).
+    #[arg(long)]
+    pub generate_password: bool,
+    /// With --generate-password: write the password to this new file (mode 0600).
+    #[arg(long, value_name = "FILE", requires = "generate_password")]
+    pub password_file: Option<PathBuf>,
+    /// Warn when the certificate expires within these many days (default 30,15,7).
+    #[arg(long, value_name = "DAYS", value_delimiter = ',')]
+    pub warn_days: Option<Vec<u32>>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = VerifyFormat::Human)]
+    pub format: VerifyFormat,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -396,3 +396,158 @@ fn the_commands_did_read_the_keys() {
     let t = run(d, &["pasted.conf"], None);
     assert!(t.contains("*****"), "the pasted key is masked: {t}");
 }
+
+/// `bundle` and `p12` (issue #18): no key material or password in what they print, in
+/// the files they write (the bundle, the CRL file) or in their errors; a generated
+/// password only in its own file, created with mode 0600.
+#[test]
+fn fix_builders_print_and_write_no_secret() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let pki = write_pki(d);
+    write_configs(d, &pki);
+    let mut needles = needles(&pki);
+    let mut outputs = Vec::new();
+    for fmt in ["human", "json"] {
+        // A directory that holds keys, a key pasted into a CA file and a PKCS#12.
+        let bundle = format!("bundle-{fmt}.pem");
+        outputs.push(run(
+            d,
+            &["bundle", "--format", fmt, "-o", &bundle, "."],
+            None,
+        ));
+        outputs.push(fs::read_to_string(d.join(&bundle)).unwrap());
+        // p12 from the environment's password; a key that is not the certificate's;
+        // the password variable unset; a generated password without a terminal.
+        let out = format!("client-{fmt}.p12");
+        outputs.push(run(
+            d,
+            &[
+                "p12",
+                "--format",
+                fmt,
+                "--profile",
+                "modern",
+                "--cert",
+                "client.pem",
+                "--key",
+                "client.key",
+                "--password-env",
+                VAR,
+                "-o",
+                &out,
+            ],
+            Some(PASSWORD),
+        ));
+        outputs.push(run(
+            d,
+            &[
+                "p12",
+                "--format",
+                fmt,
+                "--profile",
+                "compatible",
+                "--cert",
+                "client.pem",
+                "--key",
+                "server.key",
+                "--password-env",
+                VAR,
+                "-o",
+                "mismatch.p12",
+            ],
+            Some(PASSWORD),
+        ));
+        outputs.push(run(
+            d,
+            &[
+                "p12",
+                "--format",
+                fmt,
+                "--profile",
+                "modern",
+                "--cert",
+                "client.pem",
+                "--key",
+                "client.key",
+                "--password-env",
+                VAR,
+                "-o",
+                "unset.p12",
+            ],
+            None,
+        ));
+        outputs.push(run(
+            d,
+            &[
+                "p12",
+                "--format",
+                fmt,
+                "--profile",
+                "modern",
+                "--cert",
+                "client.pem",
+                "--key",
+                "client.key",
+                "--generate-password",
+                "-o",
+                &format!("noterm-{fmt}.p12"),
+            ],
+            None,
+        ));
+        // A generated password, written to its file.
+        let pw_file = format!("pw-{fmt}.txt");
+        outputs.push(run(
+            d,
+            &[
+                "p12",
+                "--format",
+                fmt,
+                "--profile",
+                "compatible",
+                "--cert",
+                "client.pem",
+                "--key",
+                "client.key",
+                "--generate-password",
+                "--password-file",
+                &pw_file,
+                "-o",
+                &format!("gen-{fmt}.p12"),
+            ],
+            None,
+        ));
+        let generated = fs::read_to_string(d.join(&pw_file))
+            .unwrap()
+            .trim()
+            .to_string();
+        assert!(
+            generated.len() >= 20,
+            "a strong password: {} characters",
+            generated.len()
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(d.join(&pw_file)).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{pw_file}");
+            let mode = fs::metadata(d.join(format!("gen-{fmt}.p12")))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777;
+            assert_eq!(mode, 0o600, "the archive holds the key");
+        }
+        needles.push(generated);
+    }
+    assert!(!d.join("mismatch.p12").exists() && !d.join("unset.p12").exists());
+    let mut leaks = Vec::new();
+    for text in &outputs {
+        for n in &needles {
+            if text.contains(n.as_str()) {
+                leaks.push(format!("printed or wrote {n:?}:\n{text}"));
+            }
+        }
+    }
+    assert!(leaks.is_empty(), "{}", leaks.join("\n\n"));
+}

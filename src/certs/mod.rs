@@ -19,6 +19,7 @@
 //!   with `X509_load_cert_crl_file()`: certificates in the `ssl_crl` file are trust
 //!   anchors, CRLs in CA files are used once `ssl_crl` turns CRL checking on.
 
+pub mod build;
 mod der;
 pub mod discover;
 pub mod error_strings;

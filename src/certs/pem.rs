@@ -127,6 +127,20 @@ pub fn scan(data: &[u8]) -> Vec<Block> {
     blocks
 }
 
+/// PEM text of one DER object (`label` such as `CERTIFICATE` or `X509 CRL`), 64
+/// characters a line as OpenSSL writes it.
+pub fn encode(label: &str, der: &[u8]) -> String {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(chunk).unwrap_or(""));
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
+
 #[cfg(test)]
 mod tests {
 

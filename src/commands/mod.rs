@@ -2,9 +2,11 @@
 //! command turns its arguments into the plain options of the domain modules, runs the
 //! pipeline, and picks the reporter (docs/architecture.md).
 
+pub mod bundle;
 pub mod io;
 pub mod lint;
 pub mod logs;
+pub mod p12;
 pub mod parse;
 pub mod rules;
 pub mod verify;
@@ -61,6 +63,8 @@ pub fn run(cli: Cli) -> u8 {
         Some(Command::Rule { code }) => rules::show(&code),
         Some(Command::Verify(args)) => verify::run(&args),
         Some(Command::Logs(args)) => logs::run(&args),
+        Some(Command::Bundle(args)) => bundle::run(&args),
+        Some(Command::P12(args)) => p12::run(&args),
         None => lint::run(&cli.lint),
     };
     match result {

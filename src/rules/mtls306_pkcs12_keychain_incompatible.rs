@@ -4,9 +4,11 @@
 //! Reads which algorithms protect a PKCS#12 `--client-cert` (their identifiers are in
 //! the clear) and reports the ones common OS keychains refuse: AES-256-CBC with
 //! PBKDF2 (PBES2, the OpenSSL 3 default), which older macOS keychains and Windows before
-//! Windows 10 1709 / Server 2016 cannot import; and RC2-40 / 3DES (the "legacy" OpenSSL
-//! 1.x default), which OpenSSL 3 only reads with its legacy provider and which modern
-//! systems that dropped weak ciphers refuse.
+//! Windows 10 1709 / Server 2016 cannot import; RC2-40 (the "legacy" OpenSSL 1.x
+//! default for certificates), which OpenSSL 3 only reads with its legacy provider and
+//! which modern systems that dropped weak ciphers refuse; and, as information,
+//! PBE-SHA1-3DES alone, which imports everywhere and OpenSSL 3 reads without `-legacy`,
+//! but is weak.
 //!
 //! ## Why is this bad?
 //! The file works with curl and fails when a user double-clicks it, usually with a
@@ -49,10 +51,9 @@ impl Rule for Rule306 {
         for client in cx.client_certs {
             let Some(alg) = &client.p12 else { continue };
             let path = client.path.display();
-            let legacy = alg
-                .crypto
-                .iter()
-                .any(|c| matches!(c, P12Crypto::Rc2_40 | P12Crypto::TripleDes));
+            // RC2 is in OpenSSL 3's legacy provider; 3DES is in its default provider.
+            let rc2 = alg.crypto.contains(&P12Crypto::Rc2_40);
+            let triple_des_only = !rc2 && alg.crypto.contains(&P12Crypto::TripleDes);
             if alg.crypto.contains(&P12Crypto::Pbes2Aes) {
                 out.push(
                     Finding::new(
@@ -70,12 +71,13 @@ impl Rule for Rule306 {
                     )),
                 );
             }
-            if legacy {
+            if rc2 {
                 let mut f = Finding::new(
                     &INFO,
                     Location::File(client.path.clone()),
                     format!(
-                        "{path} is encrypted with legacy algorithms (RC2-40 / 3DES, MAC {}): OpenSSL 3 reads it only with -legacy, and current keychains that dropped weak ciphers refuse it",
+                        "{path} is encrypted with legacy algorithms (RC2-40{}, MAC {}): OpenSSL 3 reads RC2 only with -legacy, and current keychains that dropped weak ciphers refuse it",
+                        if alg.crypto.contains(&P12Crypto::TripleDes) { " and 3DES" } else { "" },
                         alg.mac.as_deref().unwrap_or("unknown")
                     ),
                 )
@@ -86,6 +88,19 @@ impl Rule for Rule306 {
                 ));
                 f.severity = Severity::Warning;
                 out.push(f);
+            } else if triple_des_only {
+                // Measured: OpenSSL 3.0 reads PBE-SHA1-3DES without -legacy.
+                out.push(
+                    Finding::new(
+                        &INFO,
+                        Location::File(client.path.clone()),
+                        format!(
+                            "{path} is encrypted with PBE-SHA1-3DES (MAC {}): older and current keychains import it and OpenSSL 3 reads it without -legacy, but 3DES and SHA-1 are weak",
+                            alg.mac.as_deref().unwrap_or("unknown")
+                        ),
+                    )
+                    .help("keep this copy for the systems that need it (nginx-mtls-lint p12 --profile compatible) and give the others a modern one (--profile modern)"),
+                );
             }
         }
     }

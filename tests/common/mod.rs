@@ -151,6 +151,14 @@ impl Nginx {
             .status();
     }
 
+    /// Asks nginx to reload its configuration (`nginx -s reload`), by signal to its PID.
+    pub fn reload(&self) {
+        let _ = Command::new("kill")
+            .arg("-HUP")
+            .arg(self.pid.to_string())
+            .status();
+    }
+
     pub fn stop(&mut self) {
         if self.pid == 0 {
             return;
