@@ -199,7 +199,8 @@ impl<'a> Upstream<'a> {
     }
 
     /// What a resumed TLS session carries over from the handshake that made it:
-    /// (directive suffix, value) of the certificate, key, verify, trusted file, CRL, name.
+    /// (directive suffix, value) of the certificate, key, verify, trusted file, CRL (the
+    /// name is checked again on a resumed session).
     pub fn session_identity(&self) -> Vec<(&'static str, String)> {
         let ssl = &self.ssl;
         [
@@ -208,7 +209,6 @@ impl<'a> Upstream<'a> {
             ("verify", ssl.verify),
             ("trusted_certificate", ssl.trusted_certificate),
             ("crl", ssl.crl),
-            ("name", ssl.name),
         ]
         .into_iter()
         .map(|(k, s)| {
@@ -278,12 +278,16 @@ impl<'a> Upstream<'a> {
         if name.contains('$') {
             return None;
         }
-        // nginx drops a ":port" from the name (not from an IPv6 address in brackets).
-        let name = match name.rsplit_once(':') {
-            Some((h, p)) if !h.ends_with(']') && !h.contains(':') && p.parse::<u16>().is_ok() => {
-                h.to_string()
-            }
-            _ => name,
+        // nginx cuts the name at the first ':' after an optional `[...]`
+        // (ngx_http_upstream_ssl_name).
+        let start = if name.starts_with('[') {
+            name.find(']').map_or(0, |i| i + 1)
+        } else {
+            0
+        };
+        let name = match name[start..].find(':') {
+            Some(i) => name[..start + i].to_string(),
+            None => name,
         };
         Some(name)
     }
@@ -310,8 +314,10 @@ pub fn parse_target(url: &str, module: Module, groups: &[String]) -> Option<Targ
         Some((_, r)) => r,
         None => url,
     };
-    let default_port = match url.split_once("://").map(|(s, _)| s) {
-        Some("https") | Some("grpcs") => Some(443),
+    // nginx compares schemes case-insensitively; grpc_pass has no default port.
+    let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    let default_port = match scheme.as_deref() {
+        Some("https") => Some(443),
         Some("http") => Some(80),
         _ => None,
     };
@@ -341,7 +347,7 @@ pub fn parse_target(url: &str, module: Module, groups: &[String]) -> Option<Targ
             None => (hostport.to_string(), None),
         }
     };
-    let group = groups.iter().any(|g| g == &host);
+    let group = groups.iter().any(|g| g.eq_ignore_ascii_case(&host));
     Some(Target {
         port: if group { None } else { port.or(default_port) },
         host,
@@ -471,7 +477,12 @@ pub fn build<'a>(
         let url = pass.arg(0).map(|a| a.into_owned()).unwrap_or_default();
         let variables = url.contains('$');
         let tls = match module.tls_scheme() {
-            Some(scheme) => variables || url.starts_with(scheme),
+            Some(scheme) => {
+                variables
+                    || url
+                        .get(..scheme.len())
+                        .is_some_and(|p| p.eq_ignore_ascii_case(scheme))
+            }
             None => on(ssl.ssl_on),
         };
         let empty = Vec::new();

@@ -57,19 +57,55 @@ impl Rule for Rule401 {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        // `<module>_ssl_password_file` is read while nginx parses the directive, at
+        // any level and whatever the pass (measured: nginx -t fails on a missing one).
+        for d in &cx.model.all {
+            let name = d.name.as_str();
+            if !matches!(
+                name.as_ref(),
+                "proxy_ssl_password_file" | "grpc_ssl_password_file" | "uwsgi_ssl_password_file"
+            ) {
+                continue;
+            }
+            let Some(value) = d.arg(0).map(|a| a.into_owned()) else {
+                continue;
+            };
+            if !readable_value(&value) {
+                continue;
+            }
+            let path = cx.config.resolve_path(&value);
+            if let Err(e) = std::fs::File::open(&path) {
+                let msg = format!(
+                    "open() \"{}\" failed {}",
+                    path.display(),
+                    crate::util::read::os_error(&e)
+                );
+                out.push(
+                    Finding::new(&INFO, Location::Span(d.span), msg.clone())
+                        .refused(msg)
+                        .label("read when nginx starts")
+                        .help(format!(
+                            "point {name} at the file with the key's passphrase (one per line)"
+                        )),
+                );
+            }
+        }
         let mut seen = Vec::new();
         let mut keys_read: std::collections::HashSet<std::path::PathBuf> = Default::default();
         for u in tls_upstreams(cx.model) {
             let (at, what) = pass_related(u);
+            // One finding per (directive, problem): a certificate with variables gets
+            // both its note and the missing key nginx refuses first.
             let mut push = |span: crate::config::Span, f: Finding| {
-                if !seen.contains(&span) {
-                    seen.push(span);
+                let key = (span, f.message.clone());
+                if !seen.contains(&key) {
+                    seen.push(key);
                     out.push(f.related(at.clone(), what.clone()));
                 }
             };
             let cert_name = u.module.directive("certificate");
             let key_name = u.module.directive("certificate_key");
-            if let Some(c) = u.ssl.certificate {
+            if let Some(c) = u.ssl.certificate.filter(|c| !c.value().is_empty()) {
                 let value = c.value();
                 if value.contains('$') {
                     let mut f = Finding::new(

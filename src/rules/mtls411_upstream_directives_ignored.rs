@@ -95,10 +95,14 @@ impl Rule for Rule411 {
             }
             // The location's own settings (not inherited ones: a server-wide
             // proxy_ssl_certificate may serve other locations).
+            // (The password file is read whatever the pass: not ignored.)
             let own: Vec<_> = u
                 .ssl
                 .all()
-                .filter(|s| !s.inherited && s.directive.name.as_str() != "proxy_ssl")
+                .filter(|s| {
+                    let n = s.directive.name.as_str();
+                    !s.inherited && n != "proxy_ssl" && !n.ends_with("_password_file")
+                })
                 .collect();
             let Some(first) = own.first() else { continue };
             if seen.contains(&first.span()) {

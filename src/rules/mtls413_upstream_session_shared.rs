@@ -6,6 +6,9 @@
 //! presents, its key, verification on or off, the trusted file, the CRL, the name)
 //! while TLS sessions are reused (`proxy_ssl_session_reuse`, default on).
 //!
+//! An `upstream` group with `keepalive` is reported even with session reuse off: its
+//! cached connections, handshake done, go to any location that uses the group.
+//!
 //! ## Why is this bad?
 //! nginx keeps one TLS session per backend server and resumes it from any location
 //! that connects there. A resumed session keeps what the first handshake settled: the
@@ -62,11 +65,26 @@ impl Rule for Rule413 {
         type Entry<'m, 'a> = (&'m Upstream<'a>, Vec<(&'static str, String)>);
         let mut by_backend: std::collections::HashMap<(bool, String), Vec<Entry<'_, '_>>> =
             Default::default();
+        // An `upstream` group with `keepalive` hands a cached connection, handshake
+        // done, to any location: shared even with session reuse off.
+        let kept_alive = |u: &Upstream<'_>| {
+            u.target.as_ref().is_some_and(|t| t.group)
+                && cx.model.upstream_groups.iter().any(|((_, name), g)| {
+                    u.target
+                        .as_ref()
+                        .is_some_and(|t| name.eq_ignore_ascii_case(&t.host))
+                        && cx
+                            .config
+                            .expanded(g.children())
+                            .iter()
+                            .any(|d| d.is("keepalive"))
+                })
+        };
         for u in cx
             .model
             .upstreams
             .iter()
-            .filter(|u| u.tls && u.reuses_sessions())
+            .filter(|u| u.tls && (u.reuses_sessions() || kept_alive(u)))
         {
             if let Some(key) = u.backend_key() {
                 by_backend
@@ -101,10 +119,14 @@ impl Rule for Rule413 {
                     )
                     .label("shares TLS sessions with another location")
                     .related(Location::Span(first.pass.span), "the other pass to this backend")
-                    .help(format!(
-                        "add `{} off;` to one of them, or reach the backend through a separate `upstream` block for each client identity",
-                        u.module.directive("session_reuse")
-                    )),
+                    .help(if kept_alive(u) {
+                        "the group's `keepalive` connections carry their first handshake to every location: give each client identity its own `upstream` block".to_string()
+                    } else {
+                        format!(
+                            "add `{} off;` to one of them, or reach the backend through a separate `upstream` block for each client identity",
+                            u.module.directive("session_reuse")
+                        )
+                    }),
                 );
             }
         }

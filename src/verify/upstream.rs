@@ -89,7 +89,8 @@ pub struct UpstreamResult {
 
 /// `X509_check_host(cert, name, 0, 0, NULL)`.
 pub fn check_host(cert: &Certificate, name: &str) -> bool {
-    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    // X509_check_host keeps a trailing dot: `api.example.com.` matches no SAN.
+    let name = name.to_ascii_lowercase();
     let dns: Vec<String> = cert
         .info
         .subject_alt_names
@@ -246,13 +247,21 @@ fn one(
         fixes: Vec::new(),
     };
     if let (Some(sni), crate::model::upstream::Module::Proxy) = (&r.sni, u.module) {
-        let host = host_header(u);
-        if host.as_deref().is_none_or(|h| !h.eq_ignore_ascii_case(sni)) {
+        // The Host nginx sends: proxy_set_header Host, else $proxy_host (the pass's
+        // host); a backend chooses its server by the name without the port.
+        let host = host_header(u).or_else(|| u.target.as_ref().map(|t| t.host.clone()));
+        let bare = host
+            .as_deref()
+            .map(|h| h.split(':').next().unwrap_or(h).to_string());
+        if bare
+            .as_deref()
+            .is_some_and(|h| !h.eq_ignore_ascii_case(sni))
+        {
             r.notes.push(format!(
                 "nginx sends SNI \"{sni}\" but the Host header {}: a backend nginx answers 421 Misdirected Request when that Host chooses another server than the SNI one and that server requires client certificates; add `proxy_set_header Host {sni};`",
                 match host {
-                    Some(h) => format!("\"{h}\""),
-                    None => "of proxy_pass ($proxy_host)".to_string(),
+                    Some(h) => format!("is \"{h}\""),
+                    None => "is set per request".to_string(),
                 }
             ));
         }
@@ -295,7 +304,7 @@ fn one(
                 VerifyParams {
                     depth: u.verify_depth(),
                     time,
-                    crl_check: u.ssl.crl.is_some(),
+                    crl_check: u.ssl.crl.is_some_and(|c| !c.value().is_empty()),
                     openssl: model.openssl,
                     purpose: Purpose::SslServer,
                 },
@@ -319,7 +328,13 @@ fn one(
                 return r;
             }
             let checked = name.clone().unwrap_or_default();
-            if name.is_none() || !check_host(&chain.leaf, &checked) {
+            if name.is_none() {
+                r.notes.push(format!(
+                    "the name nginx checks is set per request ({} or the pass has variables): the name check is not predicted",
+                    directive("name")
+                ));
+            }
+            if name.is_some() && !check_host(&chain.leaf, &checked) {
                 r.backend_certificate = "refused".into();
                 r.error_log = Some(format!(
                     "upstream SSL certificate does not match \"{checked}\" while SSL handshaking to upstream"
