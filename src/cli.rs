@@ -58,6 +58,46 @@ pub enum Command {
     /// Build the PKCS#12 a browser or OS keychain imports, from a client certificate,
     /// its key and chain.
     P12(P12Args),
+    /// Ask the running server: what it asks for, which CA names it advertises, what a
+    /// client gets, and (with --config) where it differs from the files on disk.
+    Probe(ProbeArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ProbeArgs {
+    /// HOST[:PORT] (port 443 by default). A name is sent as SNI; an address is not.
+    #[arg(value_name = "HOST[:PORT]")]
+    pub target: String,
+    /// Connect to this address instead of resolving HOST (`127.0.0.1:8443`).
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub connect: Option<String>,
+    /// The name sent as SNI (default: HOST when it is a name).
+    #[arg(long, value_name = "NAME", conflicts_with = "no_sni")]
+    pub sni: Option<String>,
+    /// Send no SNI.
+    #[arg(long)]
+    pub no_sni: bool,
+    /// The HTTP Host header (default: the SNI, else HOST).
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+    /// The request URI.
+    #[arg(long, value_name = "URI", default_value = "/")]
+    pub path: String,
+    /// A client certificate to present as well (PEM, leaf first, then intermediates).
+    #[arg(long, value_name = "FILE", requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// Its private key (PEM or DER, not encrypted). Never printed.
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// The configuration the server should be running: report each difference.
+    #[arg(long, value_name = "NGINX_CONF")]
+    pub config: Option<PathBuf>,
+    /// Seconds for each connection (connect, handshake, answer).
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    pub timeout: f64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = VerifyFormat::Human)]
+    pub format: VerifyFormat,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -12,6 +12,7 @@ pub mod config;
 pub mod error;
 pub mod logs;
 pub mod model;
+pub mod probe;
 pub mod report;
 pub mod rules;
 pub mod settings;

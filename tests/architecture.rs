@@ -16,6 +16,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("model", &["config", "certs", "util"]),
     ("verify", &["model", "config", "certs", "util"]),
     ("rules", &["verify", "model", "config", "certs", "util"]),
+    ("probe", &["verify", "model", "config", "certs", "util"]),
     ("logs", &["config", "certs", "util", "error"]),
     ("settings", &["rules", "config", "util", "error"]),
     (
@@ -28,8 +29,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "commands",
         &[
-            "cli", "settings", "report", "logs", "rules", "verify", "model", "config", "certs",
-            "util", "error",
+            "cli", "settings", "report", "logs", "rules", "probe", "verify", "model", "config",
+            "certs", "util", "error",
         ],
     ),
 ];

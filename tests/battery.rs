@@ -17,7 +17,10 @@ use std::time::{Duration, Instant};
 
 use common::tool;
 
-const TIMEOUT: Duration = Duration::from_secs(20);
+/// A hang, not a speed check (speed is measured in BENCHMARKS.md): the debug build
+/// takes about 13 s for the 100 MB word alone on 2 cores, more while other test
+/// binaries run beside it.
+const TIMEOUT: Duration = Duration::from_secs(90);
 const MB: usize = 1 << 20;
 
 struct Out {

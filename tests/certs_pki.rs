@@ -299,6 +299,19 @@ impl Spec {
         }
     }
 
+    /// Signed by `issuer` with the key of `other` (a renewed certificate).
+    pub fn signed_by_same_key(self, other: &Cert, issuer: &Cert) -> Cert {
+        let params = self.params();
+        let key = KeyPair::from_pem(&other.key.serialize_pem()).unwrap();
+        let c = params.signed_by(&key, &issuer.issuer()).unwrap();
+        Cert {
+            der: c.der().to_vec(),
+            pem: c.pem(),
+            params,
+            key,
+        }
+    }
+
     pub fn signed_by(self, issuer: &Cert) -> Cert {
         let params = self.params();
         let key = self.key();

@@ -8,6 +8,7 @@ pub mod lint;
 pub mod logs;
 pub mod p12;
 pub mod parse;
+pub mod probe;
 pub mod rules;
 pub mod verify;
 
@@ -65,6 +66,7 @@ pub fn run(cli: Cli) -> u8 {
         Some(Command::Logs(args)) => logs::run(&args),
         Some(Command::Bundle(args)) => bundle::run(&args),
         Some(Command::P12(args)) => p12::run(&args),
+        Some(Command::Probe(args)) => probe::run(&args),
         None => lint::run(&cli.lint),
     };
     match result {

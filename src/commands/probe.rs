@@ -1,0 +1,328 @@
+//! `nginx-mtls-lint probe`: the running server, and how it differs from the files.
+
+use std::io::Write;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::certs::build::pkcs8_of_key_file;
+use crate::certs::load::load_bundle;
+use crate::cli::{InputArgs, ProbeArgs, VerifyFormat};
+use crate::error::{Error, exit};
+use crate::model::Model;
+use crate::model::trust::CertFiles;
+use crate::probe::drift::{ConfigServer, Drift, compare};
+use crate::probe::{Answer, ClientMaterial, Handshake, Target, connect, verdict};
+use crate::util::time::now;
+
+#[derive(Debug, Serialize)]
+struct Report {
+    schema_version: u32,
+    target: String,
+    connect: String,
+    sni: Option<String>,
+    host: String,
+    path: String,
+    handshakes: Vec<Handshake>,
+    without_certificate: Option<Answer>,
+    with_certificate: Option<Answer>,
+    /// `required`, `optional`, `not requested`, `misdirected`, `unknown`.
+    verdict: String,
+    /// With --cert: whether a browser would offer it (its issuers among the CA names,
+    /// or no names at all).
+    browser_offers: Option<bool>,
+    config_server: Option<ConfigServer>,
+    drift: Vec<Drift>,
+    problems: Vec<String>,
+}
+
+fn usage(what: &str, message: impl Into<String>) -> Error {
+    Error::Input {
+        path: what.into(),
+        message: message.into(),
+    }
+}
+
+/// `nginx-mtls-lint probe`.
+pub fn run(args: &ProbeArgs) -> Result<u8, Error> {
+    let time = now();
+    let (host, port) = match args.target.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') || h.ends_with(']') => (
+            h.trim_matches(['[', ']']).to_string(),
+            p.parse::<u16>()
+                .map_err(|_| usage(&args.target, "not HOST[:PORT]"))?,
+        ),
+        _ => (args.target.trim_matches(['[', ']']).to_string(), 443),
+    };
+    let is_address = host.parse::<std::net::IpAddr>().is_ok();
+    let addr: SocketAddr = match &args.connect {
+        Some(c) => c
+            .parse()
+            .map_err(|_| usage("--connect", format!("{c:?} is not ADDR:PORT")))?,
+        None => (host.as_str(), port)
+            .to_socket_addrs()
+            .ok()
+            .and_then(|mut a| a.next())
+            .ok_or_else(|| usage(&args.target, "cannot resolve the host"))?,
+    };
+    let sni = if args.no_sni {
+        None
+    } else {
+        args.sni
+            .clone()
+            .or_else(|| (!is_address).then(|| host.clone()))
+    };
+    let http_host = args
+        .host
+        .clone()
+        .or_else(|| sni.clone())
+        .unwrap_or_else(|| host.clone());
+    if !(0.1..=120.0).contains(&args.timeout) {
+        return Err(usage("--timeout", "between 0.1 and 120 seconds"));
+    }
+    let target = Target {
+        addr,
+        sni: sni.clone(),
+        host: http_host.clone(),
+        path: args.path.clone(),
+        timeout: Duration::from_secs_f64(args.timeout),
+    };
+    let client = match (&args.cert, &args.key) {
+        (Some(c), Some(k)) => {
+            let b = load_bundle(c).map_err(|e| usage(&c.display().to_string(), e.reason()))?;
+            if b.certificates.is_empty() {
+                return Err(usage(
+                    &c.display().to_string(),
+                    "no certificate in the file",
+                ));
+            }
+            let key = pkcs8_of_key_file(k).map_err(|e| usage(&k.display().to_string(), e))?;
+            Some(ClientMaterial {
+                chain: b.certificates.iter().map(|c| c.der.clone()).collect(),
+                key,
+            })
+        }
+        _ => None,
+    };
+    // One handshake per version, each with the request without a certificate.
+    let mut handshakes = Vec::new();
+    let mut without = None;
+    for version in [&rustls::version::TLS13, &rustls::version::TLS12] {
+        let (hs, answer) = connect(&target, version, None, true, time);
+        if without.is_none() && hs.error.is_none() {
+            without = answer;
+        }
+        handshakes.push(hs);
+    }
+    let Some(main) = handshakes.iter().find(|h| h.error.is_none()).cloned() else {
+        let why: Vec<String> = handshakes
+            .iter()
+            .map(|h| format!("{}: {}", h.protocol, h.error.clone().unwrap_or_default()))
+            .collect();
+        return Err(usage(
+            &args.target,
+            format!("no TLS handshake: {}", why.join("; ")),
+        ));
+    };
+    let with = client.as_ref().and_then(|m| {
+        let version = if main.protocol == "TLSv1.3" {
+            &rustls::version::TLS13
+        } else {
+            &rustls::version::TLS12
+        };
+        let (hs, answer) = connect(&target, version, Some(m), true, time);
+        answer.or(Some(Answer {
+            status: None,
+            nginx_page: None,
+            error: hs.error,
+        }))
+    });
+    let v = verdict(&main, without.as_ref()).to_string();
+    let mut problems = Vec::new();
+    for c in &main.server_chain {
+        if c.out_of_date {
+            problems.push(format!(
+                "the server presents {}, valid {} to {}: out of date",
+                c.subject, c.not_before, c.not_after
+            ));
+        }
+    }
+    let browser_offers = client.as_ref().map(|m| {
+        main.ca_names_der.is_empty()
+            || m.chain.iter().any(|der| {
+                use x509_parser::prelude::FromDer;
+                x509_parser::certificate::X509Certificate::from_der(der).is_ok_and(|(_, c)| {
+                    main.ca_names_der
+                        .iter()
+                        .any(|n| n == c.issuer().as_raw() || n == c.subject().as_raw())
+                })
+            })
+    });
+    if browser_offers == Some(false) {
+        problems.push("a browser would not offer this certificate: none of its issuers is among the CA names the server advertises".into());
+    }
+    let (config_server, drift) = match &args.config {
+        Some(path) => {
+            let input = InputArgs {
+                path: Some(path.clone()),
+                prefix: None,
+            };
+            let config = super::io::load_input(&input, false)?;
+            let model = Model::build(&config);
+            let files = CertFiles::read(&model);
+            let leaf = main.server_chain_der.first().cloned();
+            compare(
+                &model,
+                &files,
+                &addr.to_string(),
+                sni.as_deref(),
+                &main,
+                leaf.as_deref(),
+                &v,
+            )
+        }
+        None => (None, Vec::new()),
+    };
+    let report = Report {
+        schema_version: 1,
+        target: args.target.clone(),
+        connect: addr.to_string(),
+        sni,
+        host: http_host,
+        path: args.path.clone(),
+        handshakes,
+        without_certificate: without,
+        with_certificate: with,
+        verdict: v,
+        browser_offers,
+        config_server,
+        drift,
+        problems,
+    };
+    let text = match args.format {
+        VerifyFormat::Json => {
+            serde_json::to_string_pretty(&report).map_err(std::io::Error::other)? + "\n"
+        }
+        VerifyFormat::Human => human(&report),
+    };
+    std::io::stdout()
+        .lock()
+        .write_all(crate::report::printable(&text).as_bytes())?;
+    Ok(if report.drift.is_empty() && report.problems.is_empty() {
+        exit::CLEAN
+    } else {
+        exit::FINDINGS
+    })
+}
+
+fn human(r: &Report) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} (connected to {}, SNI {}, Host {}, {})",
+        r.target,
+        r.connect,
+        r.sni.as_deref().unwrap_or("none"),
+        r.host,
+        r.path
+    );
+    for h in &r.handshakes {
+        match &h.error {
+            Some(e) => {
+                let _ = writeln!(s, "  {}: {e}", h.protocol);
+            }
+            None => {
+                let _ = writeln!(
+                    s,
+                    "  {}: {}; client certificate {}",
+                    h.protocol,
+                    h.cipher.as_deref().unwrap_or("?"),
+                    if h.certificate_requested {
+                        format!(
+                            "requested, {} CA name(s), {} bytes",
+                            h.ca_names.len(),
+                            h.ca_names_bytes
+                        )
+                    } else {
+                        "not requested".to_string()
+                    }
+                );
+            }
+        }
+    }
+    if let Some(h) = r.handshakes.iter().find(|h| h.error.is_none()) {
+        for (i, c) in h.server_chain.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                "  server certificate #{i}: {} (issuer {}, expires {}{}), SHA-256 {}",
+                c.subject,
+                c.issuer,
+                c.not_after,
+                if c.out_of_date { ", OUT OF DATE" } else { "" },
+                c.sha256
+            );
+        }
+        for n in &h.ca_names {
+            let _ = writeln!(s, "  acceptable CA name: {n}");
+        }
+        if !h.signature_algorithms.is_empty() {
+            let _ = writeln!(
+                s,
+                "  signature algorithms: {}",
+                h.signature_algorithms.join(", ")
+            );
+        }
+    }
+    let show = |a: &Option<Answer>| match a {
+        Some(a) => match (a.status, &a.nginx_page, &a.error) {
+            (Some(st), Some(p), _) => format!("{st} ({p})"),
+            (Some(st), None, _) => st.to_string(),
+            (None, _, Some(e)) => format!("no answer: {e}"),
+            _ => "no answer".into(),
+        },
+        None => "not tried".into(),
+    };
+    let _ = writeln!(
+        s,
+        "  without a client certificate: {}",
+        show(&r.without_certificate)
+    );
+    if r.with_certificate.is_some() {
+        let _ = writeln!(
+            s,
+            "  with the client certificate: {}",
+            show(&r.with_certificate)
+        );
+    }
+    let _ = writeln!(s, "  verdict: client certificate {}", r.verdict);
+    if let Some(b) = r.browser_offers {
+        let _ = writeln!(
+            s,
+            "  a browser would {}offer the certificate",
+            if b { "" } else { "NOT " }
+        );
+    }
+    if let Some(c) = &r.config_server {
+        let _ = writeln!(
+            s,
+            "  configuration: server {} ({}), ssl_verify_client {}",
+            c.server_name, c.at, c.ssl_verify_client
+        );
+    }
+    for d in &r.drift {
+        let _ = writeln!(
+            s,
+            "  DIFFERS from the files ({}): {}\n    fix: {}",
+            d.kind, d.message, d.fix
+        );
+    }
+    for p in &r.problems {
+        let _ = writeln!(s, "  problem: {p}");
+    }
+    if r.config_server.is_some() && r.drift.is_empty() {
+        s.push_str("  the running server matches the files on disk\n");
+    }
+    s
+}
