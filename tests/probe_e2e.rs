@@ -194,7 +194,10 @@ fn probe_matches_openssl_and_curl_and_sees_drift() {
             // ca.pem holds the root and the intermediate: both are advertised.
             let want = if mode == "off" { 0 } else { 2 };
             if ours.len() != want {
-                bad.push(format!("{name} {tls}: {} CA names, expected {want}", ours.len()));
+                bad.push(format!(
+                    "{name} {tls}: {} CA names, expected {want}",
+                    ours.len()
+                ));
             }
             if ours != theirs {
                 bad.push(format!(
