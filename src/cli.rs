@@ -66,8 +66,15 @@ pub enum Command {
 #[derive(Args, Debug, Clone)]
 pub struct ProbeArgs {
     /// HOST[:PORT] (port 443 by default). A name is sent as SNI; an address is not.
-    #[arg(value_name = "HOST[:PORT]")]
-    pub target: String,
+    #[arg(value_name = "HOST[:PORT]", required_unless_present = "targets")]
+    pub target: Option<String>,
+    /// Probe every target of this file instead, one a line: `HOST[:PORT]
+    /// [connect=ADDR:PORT] [sni=NAME] [host=NAME] [path=/uri]` (`#` comments).
+    #[arg(long, value_name = "FILE", conflicts_with = "target")]
+    pub targets: Option<PathBuf>,
+    /// With --targets: how many probes run at once.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub jobs: usize,
     /// Connect to this address instead of resolving HOST (`127.0.0.1:8443`).
     #[arg(long, value_name = "ADDR:PORT")]
     pub connect: Option<String>,

@@ -236,6 +236,58 @@ fn probe_matches_openssl_and_curl_and_sees_drift() {
             "{name:<10} {expected:<14} curl {curl_without}/{curl_with} probe {probe_without}/{probe_with}"
         );
     }
+    // A targets file: every name, and a port nothing listens on, 3 at a time.
+    let closed = free_port();
+    let mut list = String::from("# probe targets\n");
+    for (name, _) in NAMES {
+        list.push_str(&format!(
+            "{name}:{port} connect=127.0.0.1:{port} sni={name}\n"
+        ));
+    }
+    list.push_str(&format!("down.test:{closed} connect=127.0.0.1:{closed}\n"));
+    let targets = dir.join("targets.txt");
+    fs::write(&targets, list).unwrap();
+    let out = tool()
+        .args([
+            "probe",
+            "--format",
+            "json",
+            "--timeout",
+            "3",
+            "--jobs",
+            "3",
+            "--targets",
+        ])
+        .arg(&targets)
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got: Vec<String> = doc["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            t["verdict"]
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("error:{}", t["error"].as_str().is_some()))
+        })
+        .collect();
+    if got
+        != [
+            "required",
+            "optional",
+            "optional",
+            "not requested",
+            "error:true",
+        ]
+        || out.status.code() != Some(2)
+    {
+        bad.push(format!(
+            "targets file: {got:?}, exit {:?}",
+            out.status.code()
+        ));
+    }
     // Drift: no difference first.
     let (doc, code) = probe(port, "req.test", &["--config", conf.to_str().unwrap()]);
     if doc["drift"].as_array().is_none_or(|d| !d.is_empty()) || code != 0 {

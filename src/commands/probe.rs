@@ -44,16 +44,137 @@ fn usage(what: &str, message: impl Into<String>) -> Error {
     }
 }
 
-/// `nginx-mtls-lint probe`.
+/// `nginx-mtls-lint probe`: one target, or every line of `--targets` with at most
+/// `--jobs` probes at a time.
 pub fn run(args: &ProbeArgs) -> Result<u8, Error> {
+    let Some(file) = &args.targets else {
+        let report = probe_one(args, args.target.as_deref().unwrap_or_default())?;
+        let text = match args.format {
+            VerifyFormat::Json => {
+                serde_json::to_string_pretty(&report).map_err(std::io::Error::other)? + "\n"
+            }
+            VerifyFormat::Human => human(&report),
+        };
+        std::io::stdout()
+            .lock()
+            .write_all(crate::report::printable(&text).as_bytes())?;
+        return Ok(code(&report));
+    };
+    // One target a line: `HOST[:PORT] [connect=ADDR:PORT] [sni=NAME] [host=NAME]
+    // [path=/uri]`; `#` starts a comment.
+    let text = std::fs::File::open(file)
+        .and_then(|f| crate::util::read::read_at_most(f, 1 << 20))
+        .map_err(|e| Error::Input {
+            path: file.display().to_string(),
+            message: format!("cannot read {}", crate::util::read::os_error(&e)),
+        })?
+        .ok_or_else(|| Error::Input {
+            path: file.display().to_string(),
+            message: "larger than 1 MiB".into(),
+        })?;
+    let text = String::from_utf8_lossy(&text).into_owned();
+    let mut lines: Vec<(usize, ProbeArgs, String)> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        let mut words = line.split_whitespace();
+        let Some(target) = words.next() else { continue };
+        let mut a = args.clone();
+        a.targets = None;
+        for w in words {
+            match w.split_once('=') {
+                Some(("connect", v)) => a.connect = Some(v.into()),
+                Some(("sni", v)) => a.sni = Some(v.into()),
+                Some(("host", v)) => a.host = Some(v.into()),
+                Some(("path", v)) => a.path = v.into(),
+                _ => {
+                    return Err(Error::Input {
+                        path: format!("{}:{}", file.display(), i + 1),
+                        message: format!("{w:?}: expected connect=, sni=, host= or path="),
+                    });
+                }
+            }
+        }
+        lines.push((i + 1, a, target.to_string()));
+    }
+    if lines.len() > 10_000 {
+        return Err(Error::Input {
+            path: file.display().to_string(),
+            message: "more than 10000 targets".into(),
+        });
+    }
+    let jobs = args.jobs.clamp(1, 32);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: std::sync::Mutex<Vec<(usize, Result<Report, String>)>> = Default::default();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.min(lines.len().max(1)) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((_, a, target)) = lines.get(i) else {
+                        break;
+                    };
+                    let r = probe_one(a, target).map_err(|e| e.to_string());
+                    results
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((i, r));
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    results.sort_by_key(|(i, _)| *i);
+    let mut worst = exit::CLEAN;
+    let mut json = Vec::new();
+    let mut human_text = String::new();
+    for (i, r) in &results {
+        let (line, _, target) = &lines[*i];
+        match r {
+            Ok(report) => {
+                worst = worst.max(code(report));
+                json.push(serde_json::to_value(report).map_err(std::io::Error::other)?);
+                human_text.push_str(&human(report));
+            }
+            Err(e) => {
+                worst = worst.max(exit::ERROR);
+                json.push(serde_json::json!({"target": target, "line": line, "error": e}));
+                human_text.push_str(&format!("{target} (line {line}): {e}\n"));
+            }
+        }
+        human_text.push('\n');
+    }
+    let text = match args.format {
+        VerifyFormat::Json => {
+            serde_json::to_string_pretty(&serde_json::json!({"schema_version": 1, "targets": json}))
+                .map_err(std::io::Error::other)?
+                + "\n"
+        }
+        VerifyFormat::Human => human_text,
+    };
+    std::io::stdout()
+        .lock()
+        .write_all(crate::report::printable(&text).as_bytes())?;
+    Ok(worst)
+}
+
+fn code(report: &Report) -> u8 {
+    if report.drift.is_empty() && report.problems.is_empty() {
+        exit::CLEAN
+    } else {
+        exit::FINDINGS
+    }
+}
+
+/// One target.
+fn probe_one(args: &ProbeArgs, target_arg: &str) -> Result<Report, Error> {
     let time = now();
-    let (host, port) = match args.target.rsplit_once(':') {
+    let (host, port) = match target_arg.rsplit_once(':') {
         Some((h, p)) if !h.contains(':') || h.ends_with(']') => (
             h.trim_matches(['[', ']']).to_string(),
             p.parse::<u16>()
-                .map_err(|_| usage(&args.target, "not HOST[:PORT]"))?,
+                .map_err(|_| usage(target_arg, "not HOST[:PORT]"))?,
         ),
-        _ => (args.target.trim_matches(['[', ']']).to_string(), 443),
+        _ => (target_arg.trim_matches(['[', ']']).to_string(), 443),
     };
     let is_address = host.parse::<std::net::IpAddr>().is_ok();
     let addr: SocketAddr = match &args.connect {
@@ -64,7 +185,7 @@ pub fn run(args: &ProbeArgs) -> Result<u8, Error> {
             .to_socket_addrs()
             .ok()
             .and_then(|mut a| a.next())
-            .ok_or_else(|| usage(&args.target, "cannot resolve the host"))?,
+            .ok_or_else(|| usage(target_arg, "cannot resolve the host"))?,
     };
     let sni = if args.no_sni {
         None
@@ -121,7 +242,7 @@ pub fn run(args: &ProbeArgs) -> Result<u8, Error> {
             .map(|h| format!("{}: {}", h.protocol, h.error.clone().unwrap_or_default()))
             .collect();
         return Err(usage(
-            &args.target,
+            target_arg,
             format!("no TLS handshake: {}", why.join("; ")),
         ));
     };
@@ -184,9 +305,9 @@ pub fn run(args: &ProbeArgs) -> Result<u8, Error> {
         }
         None => (None, Vec::new()),
     };
-    let report = Report {
+    Ok(Report {
         schema_version: 1,
-        target: args.target.clone(),
+        target: target_arg.to_string(),
         connect: addr.to_string(),
         sni,
         host: http_host,
@@ -199,20 +320,6 @@ pub fn run(args: &ProbeArgs) -> Result<u8, Error> {
         config_server,
         drift,
         problems,
-    };
-    let text = match args.format {
-        VerifyFormat::Json => {
-            serde_json::to_string_pretty(&report).map_err(std::io::Error::other)? + "\n"
-        }
-        VerifyFormat::Human => human(&report),
-    };
-    std::io::stdout()
-        .lock()
-        .write_all(crate::report::printable(&text).as_bytes())?;
-    Ok(if report.drift.is_empty() && report.problems.is_empty() {
-        exit::CLEAN
-    } else {
-        exit::FINDINGS
     })
 }
 
