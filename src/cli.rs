@@ -66,8 +66,15 @@ pub enum Command {
 #[derive(Args, Debug, Clone)]
 pub struct ProbeArgs {
     /// HOST[:PORT] (port 443 by default). A name is sent as SNI; an address is not.
-    #[arg(value_name = "HOST[:PORT]", required_unless_present = "targets")]
+    #[arg(value_name = "HOST[:PORT]", required_unless_present_any = ["targets", "as_upstream_of"])]
     pub target: Option<String>,
+    /// Connect to the backend of a location of this configuration the way nginx does
+    /// (its address, SNI, name check and client certificate), and say what nginx logs.
+    #[arg(long, value_name = "NGINX_CONF", conflicts_with_all = ["target", "targets"])]
+    pub as_upstream_of: Option<PathBuf>,
+    /// With --as-upstream-of: the server (a server_name) whose location is used.
+    #[arg(long, value_name = "NAME", requires = "as_upstream_of")]
+    pub server: Option<String>,
     /// Probe every target of this file instead, one a line: `HOST[:PORT]
     /// [connect=ADDR:PORT] [sni=NAME] [host=NAME] [path=/uri]` (`#` comments).
     #[arg(long, value_name = "FILE", conflicts_with = "target")]

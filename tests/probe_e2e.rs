@@ -153,6 +153,8 @@ fn probe_matches_openssl_and_curl_and_sees_drift() {
     w("server.key", &server.key.serialize_pem());
     w("client.crt", &format!("{}{}", client.pem, int.pem));
     w("client.key", &client.key.serialize_pem());
+    w("server-ca.pem", &server_ca.pem);
+    w("other-ca.pem", &other.pem);
     let port = free_port();
     let mut servers = String::new();
     for (i, (name, mode)) in NAMES.iter().enumerate() {
@@ -287,6 +289,47 @@ fn probe_matches_openssl_and_curl_and_sees_drift() {
             "targets file: {got:?}, exit {:?}",
             out.status.code()
         ));
+    }
+    // As the upstream side: a proxy configuration (not started) whose locations reach
+    // this nginx the way the proxy would; the backend's chain judged as nginx would.
+    let proxy = dir.join("proxy.conf");
+    let loc = |path: &str, trusted: &str| {
+        format!(
+            "location {path} {{ proxy_pass https://127.0.0.1:{port}; proxy_ssl_certificate {}; proxy_ssl_certificate_key {}; proxy_ssl_name req.test; proxy_ssl_server_name on; proxy_ssl_verify on; proxy_ssl_trusted_certificate {}; }}",
+            crt.display(),
+            key.display(),
+            dir.join(trusted).display()
+        )
+    };
+    fs::write(
+        &proxy,
+        format!(
+            "events {{}}\nhttp {{ server {{ listen 127.0.0.1:{}; server_name px.test; {} {} }} }}\n",
+            free_port(),
+            loc("/good/", "server-ca.pem"),
+            loc("/untrusted/", "other-ca.pem")
+        ),
+    )
+    .unwrap();
+    for (path, refused) in [("/good/", false), ("/untrusted/", true)] {
+        let out = tool()
+            .args(["probe", "--format", "json", "--as-upstream-of"])
+            .arg(&proxy)
+            .args(["--server", "px.test", "--path", path])
+            .output()
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|_| panic!("{path}: {}", String::from_utf8_lossy(&out.stderr)));
+        let log = doc["nginx"]["error_log"].as_str().unwrap_or("");
+        let ok = doc["sni"] == "req.test"
+            && doc["handshake"]["client_certificate_sent"] == true
+            && doc["backend_answer"]["status"] == 200
+            && (doc["nginx"]["status"] == 502) == refused
+            && log.starts_with("upstream SSL certificate verify error") == refused
+            && out.status.code() == Some(if refused { 1 } else { 0 });
+        if !ok {
+            bad.push(format!("--as-upstream-of {path}: {doc:#}"));
+        }
     }
     // Drift: no difference first.
     let (doc, code) = probe(port, "req.test", &["--config", conf.to_str().unwrap()]);

@@ -47,6 +47,9 @@ fn usage(what: &str, message: impl Into<String>) -> Error {
 /// `nginx-mtls-lint probe`: one target, or every line of `--targets` with at most
 /// `--jobs` probes at a time.
 pub fn run(args: &ProbeArgs) -> Result<u8, Error> {
+    if let Some(conf) = &args.as_upstream_of {
+        return as_upstream(args, conf);
+    }
     let Some(file) = &args.targets else {
         let report = probe_one(args, args.target.as_deref().unwrap_or_default())?;
         let text = match args.format {
@@ -155,6 +158,211 @@ pub fn run(args: &ProbeArgs) -> Result<u8, Error> {
         .lock()
         .write_all(crate::report::printable(&text).as_bytes())?;
     Ok(worst)
+}
+
+/// What `--as-upstream-of` found.
+#[derive(Debug, Serialize)]
+struct UpstreamProbe {
+    schema_version: u32,
+    pass: String,
+    at: String,
+    connect: String,
+    sni: Option<String>,
+    handshake: Handshake,
+    /// The backend's answer to a request with nginx's client certificate.
+    backend_answer: Option<Answer>,
+    /// What nginx does with the backend's chain (the `verify --upstream` prediction on
+    /// the chain the backend presented).
+    nginx: crate::verify::upstream::UpstreamResult,
+}
+
+/// `probe --as-upstream-of nginx.conf --server NAME --path /uri`.
+fn as_upstream(args: &ProbeArgs, conf: &std::path::Path) -> Result<u8, Error> {
+    use crate::verify::upstream::{UpstreamQuery, predict_upstreams, select};
+    let time = now();
+    let input = InputArgs {
+        path: Some(conf.to_path_buf()),
+        prefix: None,
+    };
+    let config = super::io::load_input(&input, false)?;
+    let model = Model::build(&config);
+    let files = CertFiles::read(&model);
+    let mut query = UpstreamQuery {
+        server: args.server.clone(),
+        path: args.path.clone(),
+        peer_depth: 1,
+        ..UpstreamQuery::default()
+    };
+    let selected = select(&model, &query);
+    let Some(u) = selected.first() else {
+        return Err(usage(
+            &conf.display().to_string(),
+            format!(
+                "no proxy_pass, grpc_pass or uwsgi_pass in the location of {}",
+                args.path
+            ),
+        ));
+    };
+    if !u.tls {
+        return Err(usage(
+            &conf.display().to_string(),
+            format!("{} connects without TLS", u.describe()),
+        ));
+    }
+    // The backend's address: the pass's, or the first server of its group.
+    let t = u
+        .target
+        .clone()
+        .ok_or_else(|| usage(&conf.display().to_string(), "the pass has variables"))?;
+    let addr_text = if t.group {
+        model
+            .upstream_groups
+            .iter()
+            .find(|((_, n), _)| n.eq_ignore_ascii_case(&t.host))
+            .and_then(|(_, g)| {
+                config
+                    .expanded(g.children())
+                    .into_iter()
+                    .find(|d| d.is("server"))
+            })
+            .and_then(|d| d.arg(0).map(|a| a.into_owned()))
+            .ok_or_else(|| usage(&t.host, "the upstream group has no server"))?
+    } else {
+        format!("{}:{}", t.host, t.port.unwrap_or(443))
+    };
+    let addr: SocketAddr = addr_text
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .ok_or_else(|| usage(&addr_text, "cannot resolve the backend"))?;
+    let name = u.ssl_name();
+    let is_address = name.as_deref().is_some_and(|n| {
+        n.trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok()
+    });
+    let sni = (u.sends_sni() && !is_address)
+        .then(|| name.clone())
+        .flatten();
+    let client = match (u.ssl.certificate, u.ssl.certificate_key) {
+        (Some(c), Some(k)) if !c.value().contains('$') => {
+            let b = load_bundle(&model.path(&c)).map_err(|e| usage(&c.value(), e.reason()))?;
+            let key = pkcs8_of_key_file(&model.path(&k)).map_err(|e| usage(&k.value(), e))?;
+            Some(ClientMaterial {
+                chain: b.certificates.iter().map(|c| c.der.clone()).collect(),
+                key,
+            })
+        }
+        _ => None,
+    };
+    let target = Target {
+        addr,
+        sni: sni.clone(),
+        host: name.clone().unwrap_or_else(|| t.host.clone()),
+        path: args.path.clone(),
+        timeout: Duration::from_secs_f64(args.timeout.clamp(0.1, 120.0)),
+    };
+    let mut result = None;
+    for version in [&rustls::version::TLS13, &rustls::version::TLS12] {
+        let (hs, answer) = connect(&target, version, client.as_ref(), true, time);
+        if hs.error.is_none() {
+            result = Some((hs, answer));
+            break;
+        }
+        result.get_or_insert((hs, answer));
+    }
+    let (hs, answer) = result.expect("two attempts");
+    if let Some(e) = &hs.error {
+        return Err(usage(&addr.to_string(), e.clone()));
+    }
+    // nginx's verdict on the chain the backend presented.
+    let chain: Vec<crate::certs::load::Certificate> = hs
+        .server_chain_der
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| {
+            let origin = crate::certs::load::Origin {
+                path: std::path::PathBuf::from(format!("backend {addr}")),
+                index: i + 1,
+                line: None,
+            };
+            crate::certs::load::Certificate::from_der(d.clone(), origin).ok()
+        })
+        .collect();
+    if let Some((leaf, rest)) = chain.split_first() {
+        query.peer_chain = Some(crate::certs::load::ClientChain {
+            leaf: leaf.clone(),
+            intermediates: rest.to_vec(),
+            private_keys: Vec::new(),
+        });
+    }
+    let selected_at = model.config.sources.location(u.pass.span);
+    let nginx = predict_upstreams(&model, &files, &query, time)
+        .into_iter()
+        .find(|r| r.at == selected_at)
+        .ok_or_else(|| usage(&conf.display().to_string(), "the pass was not predicted"))?;
+    let report = UpstreamProbe {
+        schema_version: 1,
+        pass: u.describe(),
+        at: selected_at,
+        connect: addr.to_string(),
+        sni,
+        handshake: hs,
+        backend_answer: answer,
+        nginx,
+    };
+    let refused = report.nginx.status.is_some() || report.nginx.connection_closed;
+    let backend_refuses = report
+        .backend_answer
+        .as_ref()
+        .is_some_and(|a| a.nginx_page.is_some() || a.status.is_none_or(|s| s >= 400));
+    let text = match args.format {
+        VerifyFormat::Json => {
+            serde_json::to_string_pretty(&report).map_err(std::io::Error::other)? + "\n"
+        }
+        VerifyFormat::Human => {
+            let mut s = format!(
+                "{} ({}) -> backend {} (SNI {})\n",
+                report.pass,
+                report.at,
+                report.connect,
+                report.sni.as_deref().unwrap_or("none")
+            );
+            for c in &report.handshake.server_chain {
+                s.push_str(&format!(
+                    "  backend certificate: {} (issuer {}, expires {})\n",
+                    c.subject, c.issuer, c.not_after
+                ));
+            }
+            s.push_str(&format!("  nginx: {}\n", report.nginx.decided_by));
+            if let Some(l) = &report.nginx.error_log {
+                s.push_str(&format!("  nginx will log [error]: {l}\n"));
+            }
+            if let Some(a) = &report.backend_answer {
+                s.push_str(&format!(
+                    "  the backend answers nginx's certificate with {}{}\n",
+                    a.status
+                        .map_or("no answer".to_string(), |st| st.to_string()),
+                    a.nginx_page
+                        .as_ref()
+                        .map(|p| format!(" ({p})"))
+                        .unwrap_or_default()
+                ));
+            }
+            for f in &report.nginx.fixes {
+                s.push_str(&format!("  fix: {f}\n"));
+            }
+            s
+        }
+    };
+    std::io::stdout()
+        .lock()
+        .write_all(crate::report::printable(&text).as_bytes())?;
+    Ok(if refused || backend_refuses {
+        exit::FINDINGS
+    } else {
+        exit::CLEAN
+    })
 }
 
 fn code(report: &Report) -> u8 {
