@@ -15,15 +15,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Nginx, free_port, have_tools, http_temp_paths, preamble, tool};
+use common::{Nginx, free_port, have_tools, http_temp_paths, now, preamble, tool};
 use pki::{DAY, ca, leaf};
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
 
 fn curl(port: u16, args: &[String]) -> u16 {
     let out = Command::new("curl")

@@ -14,15 +14,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Nginx, free_port, have_tools, http_temp_paths, preamble, tool};
+use common::{Nginx, free_port, have_tools, http_temp_paths, now, preamble, tool};
 use pki::{DAY, ca, leaf};
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
 
 const NAMES: [(&str, &str); 4] = [
     ("req.test", "on"),

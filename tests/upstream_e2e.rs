@@ -17,16 +17,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Nginx, free_port, have_tools, http_temp_paths, preamble, tool};
+use common::{Nginx, free_port, have_tools, http_temp_paths, now, preamble, tool};
 use pki::{Cert, DAY, ca, leaf};
 use rcgen::{ExtendedKeyUsagePurpose, KeyUsagePurpose};
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
 
 fn crl_pem(issuer: &Cert, revoked: &[&Cert]) -> String {
     pki::crl(issuer, revoked, now() - DAY, now() + 30 * DAY).1

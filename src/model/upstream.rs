@@ -292,6 +292,26 @@ impl<'a> Upstream<'a> {
         Some(name)
     }
 
+    /// The name is an address (or a unix socket): nginx sends no SNI for it.
+    pub fn name_is_address(&self) -> bool {
+        self.ssl_name().as_deref().is_some_and(|n| {
+            n.trim_matches(['[', ']'])
+                .parse::<std::net::IpAddr>()
+                .is_ok()
+                || n.starts_with("unix:")
+        })
+    }
+
+    /// The name sent as SNI: `<module>_ssl_server_name on` and a name that is not an
+    /// address.
+    pub fn sni(&self) -> Option<String> {
+        if self.sends_sni() && !self.name_is_address() {
+            self.ssl_name()
+        } else {
+            None
+        }
+    }
+
     /// The pass and its URL, for messages: `proxy_pass https://backend`.
     pub fn describe(&self) -> String {
         let args: Vec<String> = self

@@ -27,7 +27,7 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_ssl_certificate>
 
 use super::rule::{Context, Finding, Location, Rule, RuleInfo};
-use super::support::{pass_related, tls_upstreams};
+use super::support::{pass_related, presented_certificates};
 
 pub struct Rule404;
 
@@ -44,18 +44,7 @@ impl Rule for Rule404 {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let mut seen = Vec::new();
-        for u in tls_upstreams(cx.model) {
-            let Some(cert) = u.ssl.certificate else {
-                continue;
-            };
-            if seen.contains(&cert.span()) {
-                continue;
-            }
-            seen.push(cert.span());
-            let Some(bundle) = cx.files.bundle(cx.model, Some(cert)) else {
-                continue;
-            };
+        for (u, cert, bundle) in presented_certificates(cx.model, cx.files) {
             for (i, c) in bundle.certificates.iter().enumerate() {
                 let Some((severity, when)) = cx.options.validity_of(&c.info) else {
                     continue;

@@ -30,7 +30,7 @@
 //! - <https://docs.openssl.org/3.0/man3/X509_check_purpose/>
 
 use super::rule::{Context, Finding, Location, Rule, RuleInfo};
-use super::support::{pass_related, tls_upstreams};
+use super::support::{pass_related, presented_certificates};
 use crate::certs::verify::purpose_ssl_client;
 
 pub struct Rule405;
@@ -48,20 +48,8 @@ impl Rule for Rule405 {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let mut seen = Vec::new();
-        for u in tls_upstreams(cx.model) {
-            let Some(cert) = u.ssl.certificate else {
-                continue;
-            };
-            if seen.contains(&cert.span()) {
-                continue;
-            }
-            seen.push(cert.span());
-            let Some(leaf) = cx
-                .files
-                .bundle(cx.model, Some(cert))
-                .and_then(|b| b.certificates.first())
-            else {
+        for (u, cert, bundle) in presented_certificates(cx.model, cx.files) {
+            let Some(leaf) = bundle.certificates.first() else {
                 continue;
             };
             if purpose_ssl_client(&leaf.info, false) {

@@ -25,7 +25,7 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_ssl_certificate>
 
 use super::rule::{Context, Finding, Location, Rule, RuleInfo};
-use super::support::{issued_by, pass_related, tls_upstreams};
+use super::support::{issued_by, pass_related, presented_certificates};
 use crate::certs::discover::{dir_of, find_issuer, unique_dirs};
 
 pub struct Rule406;
@@ -43,18 +43,7 @@ impl Rule for Rule406 {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let mut seen = Vec::new();
-        for u in tls_upstreams(cx.model) {
-            let Some(cert) = u.ssl.certificate else {
-                continue;
-            };
-            if seen.contains(&cert.span()) {
-                continue;
-            }
-            seen.push(cert.span());
-            let Some(bundle) = cx.files.bundle(cx.model, Some(cert)) else {
-                continue;
-            };
+        for (u, cert, bundle) in presented_certificates(cx.model, cx.files) {
             // The last certificate of the chain the file holds, in order.
             let mut last = match bundle.certificates.first() {
                 Some(c) => c,

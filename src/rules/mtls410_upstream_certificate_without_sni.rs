@@ -52,12 +52,7 @@ impl Rule for Rule410 {
                 continue;
             }
             let name = u.ssl_name();
-            let ip = name.as_deref().is_some_and(|n| {
-                n.trim_matches(['[', ']'])
-                    .parse::<std::net::IpAddr>()
-                    .is_ok()
-                    || n.starts_with("unix:")
-            });
+            let ip = u.name_is_address();
             let server_name = u.module.directive("server_name");
             let message = if !u.sends_sni() {
                 format!(

@@ -352,3 +352,25 @@ pub fn pass_related(u: &crate::model::upstream::Upstream<'_>) -> (super::rule::L
         format!("connects to the backend: {}", u.describe()),
     )
 }
+
+/// The certificate files nginx presents to its backends, once each (many locations
+/// name the same setting through inheritance): the pass, the setting and the file read.
+pub fn presented_certificates<'m, 'a, 'f>(
+    model: &'m crate::model::Model<'a>,
+    files: &'f crate::model::trust::CertFiles,
+) -> Vec<(
+    &'m crate::model::upstream::Upstream<'a>,
+    crate::model::Setting<'a>,
+    &'f crate::certs::load::Bundle,
+)> {
+    let mut seen = std::collections::HashSet::new();
+    tls_upstreams(model)
+        .filter_map(|u| {
+            let cert = u.ssl.certificate?;
+            if !seen.insert(cert.span()) {
+                return None;
+            }
+            files.bundle(model, Some(cert)).map(|b| (u, cert, b))
+        })
+        .collect()
+}

@@ -214,17 +214,7 @@ fn one(
 ) -> UpstreamResult {
     let server = &model.servers[u.server];
     let name = u.ssl_name();
-    let ip = name.as_deref().is_some_and(|n| {
-        n.trim_matches(['[', ']'])
-            .parse::<std::net::IpAddr>()
-            .is_ok()
-            || n.starts_with("unix:")
-    });
-    let sni = if u.sends_sni() && !ip {
-        name.clone()
-    } else {
-        None
-    };
+    let sni = u.sni();
     let directive = |s: &str| u.module.directive(s);
     let mut r = UpstreamResult {
         at: location_of(model, u.pass),

@@ -41,6 +41,14 @@ pub fn nginx_bin() -> PathBuf {
     find_binary("nginx").unwrap_or_else(|| PathBuf::from("nginx"))
 }
 
+/// Now, in unix seconds (certificates made relative to it do not rot).
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
 /// A free TCP port on 127.0.0.1, never one this process was given before: the kernel
 /// may hand out a released port again, and two servers of one test configuration on
 /// the same port would silently share a socket.
