@@ -215,6 +215,10 @@ pub struct LintArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Write the report to this file instead of stdout, atomically (a temporary file
+    /// renamed over it: node_exporter never reads half a file).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Judge certificate and CRL validity at this time instead of now
     /// (`2027-01-01`, `2027-01-01T12:00:00Z` or unix seconds).
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
@@ -313,6 +317,9 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands (`::error file=...`), shown as annotations.
     Github,
+    /// Prometheus text: the expiry of every certificate and CRL the configuration uses,
+    /// the findings per rule (for node_exporter's textfile collector, with `-o`).
+    Prometheus,
 }
 
 #[derive(Args, Debug, Clone)]

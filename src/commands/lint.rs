@@ -1,7 +1,7 @@
 //! `nginx-mtls-lint [lint] PATH`: settings, loading, the model, the certificate files,
 //! the rules, suppressions, one reporter, and the exit code.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use crate::cli::{Colour, FailOn as FailOnArg, Format, LintArgs};
@@ -95,30 +95,37 @@ pub fn run(args: &LintArgs) -> Result<u8, Error> {
         }
         eprintln!("read {} certificate, key and CRL files", files.len());
     }
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    match args.format {
+    let text = match args.format {
         Format::Human => {
-            let text = human::render(&config, &findings, use_colour(args.color), None);
-            out.write_all(text.as_bytes())?;
+            let mut t = human::render(
+                &config,
+                &findings,
+                use_colour(args.color) && args.output.is_none(),
+                None,
+            );
             if !args.quiet {
-                writeln!(out, "{summary}")?;
+                t.push_str(&format!("{summary}\n"));
             }
+            t
         }
         Format::Json => {
             let doc = json::render(&config, &findings, &summary);
-            serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::other)?;
-            writeln!(out)?;
+            serde_json::to_string_pretty(&doc).map_err(std::io::Error::other)? + "\n"
         }
         Format::Sarif => {
             let doc = sarif::render(&config, &findings);
-            serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::other)?;
-            writeln!(out)?;
+            serde_json::to_string_pretty(&doc).map_err(std::io::Error::other)? + "\n"
         }
-        Format::Github => {
-            out.write_all(github::render(&config, &findings).as_bytes())?;
-        }
-    }
-    out.flush()?;
+        Format::Github => github::render(&config, &findings),
+        Format::Prometheus => crate::report::prometheus::render(
+            &model,
+            &files,
+            &findings,
+            &summary.profile,
+            crate::util::time::now(),
+        ),
+    };
+    super::io::emit(args.output.as_deref(), &text)?;
     let failing = match settings.fail_on {
         FailOn::Error => summary.errors,
         FailOn::Warning => summary.errors + summary.warnings,

@@ -5,6 +5,7 @@ pub mod github;
 pub mod human;
 pub mod json;
 pub mod logs;
+pub mod prometheus;
 pub mod rules;
 pub mod sarif;
 pub mod verify;
