@@ -492,6 +492,8 @@ pub enum LogsFormat {
     Json,
     Jsonl,
     Prometheus,
+    /// One self-contained page (no script, no network): charts and tables, with `-o`.
+    Html,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

@@ -51,6 +51,9 @@ fn render(fmt: LogsFormat, st: &Stats, ctx: &Ctx) -> String {
             s
         }
         LogsFormat::Prometheus => report::prometheus(st, ctx),
+        LogsFormat::Html => crate::report::html::render(
+            &serde_json::to_value(report::report(st, ctx)).unwrap_or_default(),
+        ),
     }
 }
 
@@ -99,7 +102,8 @@ fn follow_text(fmt: LogsFormat, tick: &Tick<'_>, top: usize) -> Option<String> {
             time::format_rfc3339(time::now()),
             render(fmt, tick.total, &rctx)
         )),
-        LogsFormat::Prometheus => Some(render(fmt, tick.total, &rctx)),
+        // A whole document each tick (written over the -o file).
+        LogsFormat::Prometheus | LogsFormat::Html => Some(render(fmt, tick.total, &rctx)),
     }
 }
 

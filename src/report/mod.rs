@@ -2,6 +2,7 @@
 //! decides what is wrong and never runs a pipeline: the commands layer does both.
 
 pub mod github;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod logs;
