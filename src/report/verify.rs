@@ -21,6 +21,10 @@ pub fn upstream_human(doc: &UpstreamDocument) -> String {
         s.push('\n');
         let _ = writeln!(s, "{} in server {} ({})", u.pass, u.server_name, u.at);
         let verdict = match u.status {
+            _ if !doc.nginx_refuses.is_empty() => {
+                "NO REQUEST: nginx refuses this configuration (see above); once it starts:"
+                    .to_string()
+            }
             _ if u.connection_closed => "REFUSED: nginx closes the client's connection".to_string(),
             Some(502) => "REFUSED: the client gets 502 Bad Gateway".to_string(),
             Some(code) => format!("REFUSED by the backend: the client gets {code}"),
