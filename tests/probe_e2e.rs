@@ -325,7 +325,15 @@ fn probe_matches_openssl_and_curl_and_sees_drift() {
         }
     }
     // Drift: no difference first.
-    let (doc, code) = probe(port, "req.test", &["--config", conf.to_str().unwrap()]);
+    let with_config = [
+        "--config",
+        conf.to_str().unwrap(),
+        "--cert",
+        crt.to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+    ];
+    let (doc, code) = probe(port, "req.test", &with_config);
     if doc["drift"].as_array().is_none_or(|d| !d.is_empty()) || code != 0 {
         bad.push(format!(
             "before any change: drift {} (exit {code})",
@@ -335,14 +343,20 @@ fn probe_matches_openssl_and_curl_and_sees_drift() {
     // The files change, nginx is not reloaded.
     w("ca.pem", &format!("{}{}", other.pem, int.pem));
     w("server.pem", &renewed.pem);
-    let (doc, code) = probe(port, "req.test", &["--config", conf.to_str().unwrap()]);
+    let (doc, code) = probe(port, "req.test", &with_config);
     let kinds: Vec<&str> = doc["drift"]
         .as_array()
         .unwrap()
         .iter()
         .filter_map(|d| d["kind"].as_str())
         .collect();
-    if !(kinds.contains(&"ca_names") && kinds.contains(&"server_certificate")) || code != 1 {
+    // The new CA file no longer holds the client's root: the files predict 400 where the
+    // running server, on the old file, answers 200.
+    if !(kinds.contains(&"ca_names")
+        && kinds.contains(&"server_certificate")
+        && kinds.contains(&"status"))
+        || code != 1
+    {
         bad.push(format!(
             "after the change: {kinds:?} (exit {code}): {:#}",
             doc["drift"]
@@ -353,7 +367,7 @@ fn probe_matches_openssl_and_curl_and_sees_drift() {
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut after = serde_json::Value::Null;
     while Instant::now() < deadline {
-        let (doc, _) = probe(port, "req.test", &["--config", conf.to_str().unwrap()]);
+        let (doc, _) = probe(port, "req.test", &with_config);
         if doc["drift"].as_array().is_some_and(|d| d.is_empty()) {
             after = doc;
             break;

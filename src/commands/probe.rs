@@ -501,7 +501,7 @@ fn probe_one(args: &ProbeArgs, target_arg: &str) -> Result<Report, Error> {
             let model = Model::build(&config);
             let files = CertFiles::read(&model);
             let leaf = main.server_chain_der.first().cloned();
-            compare(
+            let (server, mut drift) = compare(
                 &model,
                 &files,
                 &addr.to_string(),
@@ -509,7 +509,72 @@ fn probe_one(args: &ProbeArgs, target_arg: &str) -> Result<Report, Error> {
                 &main,
                 leaf.as_deref(),
                 &v,
-            )
+            );
+            // The statuses the files predict (`verify`), against the ones observed.
+            if server.is_some() {
+                let chain = client.as_ref().and_then(|m| {
+                    let mut certs = m.chain.iter().enumerate().filter_map(|(i, d)| {
+                        crate::certs::load::Certificate::from_der(
+                            d.clone(),
+                            crate::certs::load::Origin {
+                                path: args.cert.clone().unwrap_or_default(),
+                                index: i + 1,
+                                line: None,
+                            },
+                        )
+                        .ok()
+                    });
+                    certs.next().map(|leaf| crate::certs::load::ClientChain {
+                        leaf,
+                        intermediates: certs.collect(),
+                        private_keys: Vec::new(),
+                    })
+                });
+                let request = crate::verify::Request {
+                    listen: Some(addr.to_string()),
+                    sni: sni.clone(),
+                    host: Some(http_host.clone()),
+                    pkcs12: false,
+                    key_file: None,
+                    http: crate::verify::HttpRequest {
+                        path: args.path.clone(),
+                        method: "GET".into(),
+                        ..crate::verify::HttpRequest::default()
+                    },
+                };
+                for (what, chain, seen) in [
+                    ("without a client certificate", None, without.as_ref()),
+                    ("with the client certificate", chain.as_ref(), with.as_ref()),
+                ] {
+                    if what.starts_with("with the") && chain.is_none() {
+                        continue;
+                    }
+                    let Some(observed) = seen.and_then(|a| a.status) else {
+                        continue;
+                    };
+                    let Ok(results) = crate::verify::predict(&model, &files, chain, &request, time)
+                    else {
+                        continue;
+                    };
+                    // Only where the files decide the status (not a backend's answer).
+                    if let Some(r) = results
+                        .first()
+                        .filter(|r| r.decided_by.is_some() || r.rejected)
+                        && r.status != observed
+                    {
+                        drift.push(Drift {
+                            kind: "status",
+                            message: format!(
+                                "{what} the server answered {observed}, but the files predict {} ({})",
+                                r.status,
+                                r.decided_by.clone().unwrap_or_else(|| r.ssl_client_verify.clone())
+                            ),
+                            fix: "nginx -t && nginx -s reload (nginx reads these files only at start and reload)".into(),
+                        });
+                    }
+                }
+            }
+            (server, drift)
         }
         None => (None, Vec::new()),
     };
