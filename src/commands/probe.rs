@@ -262,16 +262,26 @@ fn as_upstream(args: &ProbeArgs, conf: &std::path::Path) -> Result<u8, Error> {
         path: args.path.clone(),
         timeout: Duration::from_secs_f64(args.timeout.clamp(0.1, 120.0)),
     };
-    let mut result = None;
-    for version in [&rustls::version::TLS13, &rustls::version::TLS12] {
-        let (hs, answer) = connect(&target, version, client.as_ref(), true, time);
-        if hs.error.is_none() {
-            result = Some((hs, answer));
-            break;
+    // TLS 1.3 first; TLS 1.2 when it fails (the first failure is the one reported).
+    let (mut hs, mut answer) = connect(
+        &target,
+        &rustls::version::TLS13,
+        client.as_ref(),
+        true,
+        time,
+    );
+    if hs.error.is_some() {
+        let (hs12, answer12) = connect(
+            &target,
+            &rustls::version::TLS12,
+            client.as_ref(),
+            true,
+            time,
+        );
+        if hs12.error.is_none() {
+            (hs, answer) = (hs12, answer12);
         }
-        result.get_or_insert((hs, answer));
     }
-    let (hs, answer) = result.expect("two attempts");
     if let Some(e) = &hs.error {
         return Err(usage(&addr.to_string(), e.clone()));
     }
