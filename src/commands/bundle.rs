@@ -9,7 +9,7 @@ use crate::certs::build::{chain_of, order_cas};
 use crate::certs::load::{Certificate, Crl, load_bundle, load_client_chain};
 use crate::certs::pem;
 use crate::certs::verify::{TrustStore, VerifyParams, verify_client};
-use crate::cli::{BundleArgs, VerifyFormat};
+use crate::cli::BundleArgs;
 use crate::error::{Error, exit};
 use crate::rules::support::crl_for;
 use crate::rules::{Severity, rule::validity};
@@ -360,12 +360,7 @@ pub fn run(args: &BundleArgs) -> Result<u8, Error> {
     if let Some(p) = &args.crl_out {
         super::io::emit(Some(p), &crl_text)?;
     }
-    let shown = match args.format {
-        VerifyFormat::Json => {
-            serde_json::to_string_pretty(&report).map_err(std::io::Error::other)? + "\n"
-        }
-        VerifyFormat::Human => human(&report),
-    };
+    let shown = super::io::render_doc(args.format, &report, human)?;
     // The report goes to stderr when the bundle itself is on stdout.
     if to_stdout {
         std::io::stderr().lock().write_all(shown.as_bytes())?;

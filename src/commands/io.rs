@@ -47,6 +47,21 @@ pub fn load_input(args: &InputArgs, single_file: bool) -> Result<Config, Error> 
     Ok(config)
 }
 
+/// A command's document in the chosen format: pretty JSON with a final newline, or the
+/// text `human` makes of it.
+pub fn render_doc<T: serde::Serialize>(
+    format: crate::cli::VerifyFormat,
+    doc: &T,
+    human: impl FnOnce(&T) -> String,
+) -> Result<String, Error> {
+    Ok(match format {
+        crate::cli::VerifyFormat::Json => {
+            serde_json::to_string_pretty(doc).map_err(std::io::Error::other)? + "\n"
+        }
+        crate::cli::VerifyFormat::Human => human(doc),
+    })
+}
+
 /// Writes `text` to `output` atomically (temp file in the same directory, then
 /// rename), or to stdout.
 pub fn emit(output: Option<&Path>, text: &str) -> Result<(), Error> {

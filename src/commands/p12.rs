@@ -12,7 +12,7 @@ use crate::certs::discover::{dir_of, find_issuer, unique_dirs};
 use crate::certs::keys::{KeyMatch, key_matches, load_private_key};
 use crate::certs::load::{Certificate, load_bundle};
 use crate::certs::verify::purpose_ssl_client;
-use crate::cli::{P12Args, P12Profile, VerifyFormat};
+use crate::cli::{P12Args, P12Profile};
 use crate::error::{Error, exit};
 use crate::rules::rule::validity;
 use crate::util::time::now;
@@ -298,37 +298,32 @@ pub fn run(args: &P12Args) -> Result<u8, Error> {
             format!("import {out} into the browser or keychain with the export password"),
         ],
     };
-    let text = match args.format {
-        VerifyFormat::Json => {
-            serde_json::to_string_pretty(&report).map_err(std::io::Error::other)? + "\n"
+    let text = super::io::render_doc(args.format, &report, |report| {
+        let mut s = format!(
+            "wrote {} ({} profile: {})\n  {}\n  {} ({} certificate(s) after it: {})\n  friendly name: {}\n  password: {}\n",
+            report.output,
+            report.profile,
+            report.algorithms,
+            report.trade_off,
+            report.subject,
+            report.chain.len(),
+            if report.chain.is_empty() {
+                "none".to_string()
+            } else {
+                report.chain.join(", ")
+            },
+            report.friendly_name,
+            report.password
+        );
+        for w in &report.warnings {
+            s.push_str(&format!("warning: {w}\n"));
         }
-        VerifyFormat::Human => {
-            let mut s = format!(
-                "wrote {} ({} profile: {})\n  {}\n  {} ({} certificate(s) after it: {})\n  friendly name: {}\n  password: {}\n",
-                report.output,
-                report.profile,
-                report.algorithms,
-                report.trade_off,
-                report.subject,
-                report.chain.len(),
-                if report.chain.is_empty() {
-                    "none".to_string()
-                } else {
-                    report.chain.join(", ")
-                },
-                report.friendly_name,
-                report.password
-            );
-            for w in &report.warnings {
-                s.push_str(&format!("warning: {w}\n"));
-            }
-            s.push_str("then:\n");
-            for n in &report.next_steps {
-                s.push_str(&format!("  {n}\n"));
-            }
-            s
+        s.push_str("then:\n");
+        for n in &report.next_steps {
+            s.push_str(&format!("  {n}\n"));
         }
-    };
+        s
+    })?;
     std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(exit::CLEAN)
 }

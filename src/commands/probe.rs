@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::certs::build::pkcs8_of_key_file;
 use crate::certs::load::load_bundle;
-use crate::cli::{InputArgs, ProbeArgs, VerifyFormat};
+use crate::cli::{InputArgs, ProbeArgs};
 use crate::error::{Error, exit};
 use crate::model::Model;
 use crate::model::trust::CertFiles;
@@ -52,12 +52,7 @@ pub fn run(args: &ProbeArgs) -> Result<u8, Error> {
     }
     let Some(file) = &args.targets else {
         let report = probe_one(args, args.target.as_deref().unwrap_or_default())?;
-        let text = match args.format {
-            VerifyFormat::Json => {
-                serde_json::to_string_pretty(&report).map_err(std::io::Error::other)? + "\n"
-            }
-            VerifyFormat::Human => human(&report),
-        };
+        let text = super::io::render_doc(args.format, &report, human)?;
         std::io::stdout()
             .lock()
             .write_all(crate::report::printable(&text).as_bytes())?;
@@ -146,14 +141,8 @@ pub fn run(args: &ProbeArgs) -> Result<u8, Error> {
         }
         human_text.push('\n');
     }
-    let text = match args.format {
-        VerifyFormat::Json => {
-            serde_json::to_string_pretty(&serde_json::json!({"schema_version": 1, "targets": json}))
-                .map_err(std::io::Error::other)?
-                + "\n"
-        }
-        VerifyFormat::Human => human_text,
-    };
+    let doc = serde_json::json!({"schema_version": 1, "targets": json});
+    let text = super::io::render_doc(args.format, &doc, |_| human_text)?;
     std::io::stdout()
         .lock()
         .write_all(crate::report::printable(&text).as_bytes())?;
@@ -326,45 +315,40 @@ fn as_upstream(args: &ProbeArgs, conf: &std::path::Path) -> Result<u8, Error> {
         .backend_answer
         .as_ref()
         .is_some_and(|a| a.nginx_page.is_some() || a.status.is_none_or(|s| s >= 400));
-    let text = match args.format {
-        VerifyFormat::Json => {
-            serde_json::to_string_pretty(&report).map_err(std::io::Error::other)? + "\n"
+    let text = super::io::render_doc(args.format, &report, |report| {
+        let mut s = format!(
+            "{} ({}) -> backend {} (SNI {})\n",
+            report.pass,
+            report.at,
+            report.connect,
+            report.sni.as_deref().unwrap_or("none")
+        );
+        for c in &report.handshake.server_chain {
+            s.push_str(&format!(
+                "  backend certificate: {} (issuer {}, expires {})\n",
+                c.subject, c.issuer, c.not_after
+            ));
         }
-        VerifyFormat::Human => {
-            let mut s = format!(
-                "{} ({}) -> backend {} (SNI {})\n",
-                report.pass,
-                report.at,
-                report.connect,
-                report.sni.as_deref().unwrap_or("none")
-            );
-            for c in &report.handshake.server_chain {
-                s.push_str(&format!(
-                    "  backend certificate: {} (issuer {}, expires {})\n",
-                    c.subject, c.issuer, c.not_after
-                ));
-            }
-            s.push_str(&format!("  nginx: {}\n", report.nginx.decided_by));
-            if let Some(l) = &report.nginx.error_log {
-                s.push_str(&format!("  nginx will log [error]: {l}\n"));
-            }
-            if let Some(a) = &report.backend_answer {
-                s.push_str(&format!(
-                    "  the backend answers nginx's certificate with {}{}\n",
-                    a.status
-                        .map_or("no answer".to_string(), |st| st.to_string()),
-                    a.nginx_page
-                        .as_ref()
-                        .map(|p| format!(" ({p})"))
-                        .unwrap_or_default()
-                ));
-            }
-            for f in &report.nginx.fixes {
-                s.push_str(&format!("  fix: {f}\n"));
-            }
-            s
+        s.push_str(&format!("  nginx: {}\n", report.nginx.decided_by));
+        if let Some(l) = &report.nginx.error_log {
+            s.push_str(&format!("  nginx will log [error]: {l}\n"));
         }
-    };
+        if let Some(a) = &report.backend_answer {
+            s.push_str(&format!(
+                "  the backend answers nginx's certificate with {}{}\n",
+                a.status
+                    .map_or("no answer".to_string(), |st| st.to_string()),
+                a.nginx_page
+                    .as_ref()
+                    .map(|p| format!(" ({p})"))
+                    .unwrap_or_default()
+            ));
+        }
+        for f in &report.nginx.fixes {
+            s.push_str(&format!("  fix: {f}\n"));
+        }
+        s
+    })?;
     std::io::stdout()
         .lock()
         .write_all(crate::report::printable(&text).as_bytes())?;

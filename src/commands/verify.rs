@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use crate::cli::{InputArgs, VerifyArgs, VerifyFormat};
+use crate::cli::{InputArgs, VerifyArgs};
 use crate::error::{Error, exit};
 use crate::model::Model;
 use crate::model::trust::CertFiles;
@@ -100,15 +100,11 @@ pub fn run(args: &VerifyArgs) -> Result<u8, Error> {
         nginx_refuses: refusals.into_iter().map(|(m, _)| m).collect(),
         profile,
     };
-    let mut out = std::io::stdout().lock();
-    match args.format {
-        // Subjects and names come from the certificate: no control character is sent.
-        VerifyFormat::Human => out.write_all(printable(&report::verify::human(&doc)).as_bytes())?,
-        VerifyFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::other)?;
-            writeln!(out)?;
-        }
-    }
+    // Subjects and names come from the certificate: no control character is sent.
+    let text = super::io::render_doc(args.format, &doc, |d| {
+        printable(&report::verify::human(d)).into_owned()
+    })?;
+    std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(if accepted {
         exit::CLEAN
     } else {
@@ -202,16 +198,10 @@ fn upstream(
         nginx_refuses: refusals.into_iter().map(|(m, _)| m).collect(),
         profile,
     };
-    let mut out = std::io::stdout().lock();
-    match args.format {
-        VerifyFormat::Human => {
-            out.write_all(printable(&report::verify::upstream_human(&doc)).as_bytes())?
-        }
-        VerifyFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::other)?;
-            writeln!(out)?;
-        }
-    }
+    let text = super::io::render_doc(args.format, &doc, |d| {
+        printable(&report::verify::upstream_human(d)).into_owned()
+    })?;
+    std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(if accepted {
         exit::CLEAN
     } else {
