@@ -308,9 +308,11 @@ impl<'a> Model<'a> {
         let mut open: Vec<(Span, usize)> = Vec::new();
         // Top-level lines of a file read as if included in a server.
         let mut server_snippet: Vec<&'a Directive> = Vec::new();
+        let mut collected = upstream::Collected::default();
         config.walk(&mut |v| {
             let d = v.directive;
             all.push(d);
+            collected.visit(v);
             if v.parents.is_empty() && v.context == ["http", "server"] {
                 server_snippet.push(d);
             }
@@ -494,7 +496,7 @@ impl<'a> Model<'a> {
         for (p, n) in upstream_groups.keys() {
             groups.entry(*p).or_default().push(n.clone());
         }
-        let upstreams = upstream::build(config, &server_of, &groups);
+        let upstreams = upstream::build(collected, &server_of, &groups);
         Model {
             config,
             servers,

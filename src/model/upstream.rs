@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::config::{Config, Directive};
+use crate::config::{Directive, Visit};
 
 use super::{Protocol, Setting};
 
@@ -389,25 +389,26 @@ fn family(name: &str) -> Option<(Module, &str)> {
     None
 }
 
-/// Finds every pass of the configuration. `server_of` maps a `server` block (by its
-/// address) to its index in `Model::servers`.
-pub fn build<'a>(
-    config: &'a Config,
-    server_of: &BTreeMap<usize, usize>,
-    groups: &BTreeMap<Protocol, Vec<String>>,
-) -> Vec<Upstream<'a>> {
-    // The upstream-TLS directives directly in each block (key: the block's address; 0
-    // for the top of a file read as a fragment).
-    let mut by_block: BTreeMap<usize, Vec<&'a Directive>> = BTreeMap::new();
-    // Each pass with its enclosing blocks and whether it is in the stream module.
-    let mut passes: Vec<(&'a Directive, Vec<&'a Directive>, Protocol)> = Vec::new();
-    config.walk(&mut |v| {
+/// What [`build`] needs from the configuration, gathered during the model's one walk:
+/// the upstream-TLS directives directly in each block (key: the block's address; 0 for
+/// the top of a file read as a fragment), and each pass with its enclosing blocks and
+/// module.
+#[derive(Default)]
+pub struct Collected<'a> {
+    by_block: BTreeMap<usize, Vec<&'a Directive>>,
+    passes: Vec<(&'a Directive, Vec<&'a Directive>, Protocol)>,
+}
+
+impl<'a> Collected<'a> {
+    /// Takes what matters of one directive of the walk.
+    pub fn visit(&mut self, v: &Visit<'a, '_>) {
         let d = v.directive;
         let name = d.name.as_str();
-        let key = v
-            .parents
-            .last()
-            .map_or(0, |p| *p as *const Directive as usize);
+        let pass = matches!(name.as_ref(), "proxy_pass" | "grpc_pass" | "uwsgi_pass");
+        let tls_setting = family(&name).is_some() || name == "proxy_ssl";
+        if !pass && !tls_setting {
+            return;
+        }
         let stream = v
             .context
             .iter()
@@ -419,17 +420,31 @@ pub fn build<'a>(
             )
             .any(|n| n == "stream");
         if family(&name).is_some() || (stream && name == "proxy_ssl") {
-            by_block.entry(key).or_default().push(d);
+            let key = v
+                .parents
+                .last()
+                .map_or(0, |p| *p as *const Directive as usize);
+            self.by_block.entry(key).or_default().push(d);
         }
-        if matches!(name.as_ref(), "proxy_pass" | "grpc_pass" | "uwsgi_pass") {
+        if pass {
             let protocol = if stream {
                 Protocol::Stream
             } else {
                 Protocol::Http
             };
-            passes.push((d, v.parents.to_vec(), protocol));
+            self.passes.push((d, v.parents.to_vec(), protocol));
         }
-    });
+    }
+}
+
+/// Every pass of the configuration. `server_of` maps a `server` block (by its address)
+/// to its index in `Model::servers`.
+pub fn build<'a>(
+    collected: Collected<'a>,
+    server_of: &BTreeMap<usize, usize>,
+    groups: &BTreeMap<Protocol, Vec<String>>,
+) -> Vec<Upstream<'a>> {
+    let Collected { by_block, passes } = collected;
     let mut out = Vec::new();
     for (pass, parents, protocol) in passes {
         let module = match (pass.name.as_str().as_ref(), protocol) {
