@@ -8,6 +8,12 @@ use crate::certs::load::{Bundle, Certificate, Crl, LoadError, load_pem_bundle};
 
 use super::{Model, Server, Setting};
 
+/// A file setting the tool can read: not empty, no variables (nginx resolves them per
+/// request), not inline `data:`.
+pub fn readable_value(value: &str) -> bool {
+    !(value.is_empty() || value.contains('$') || value.starts_with("data:"))
+}
+
 /// Every certificate/CRL file named by an ssl_* directive, read once.
 #[derive(Debug, Default)]
 pub struct CertFiles {
@@ -20,38 +26,29 @@ impl CertFiles {
     pub fn read(model: &Model<'_>) -> CertFiles {
         let mut paths: Vec<PathBuf> = Vec::new();
         let mut seen = std::collections::HashSet::new();
-        for s in &model.servers {
+        // The server side's files, then what nginx presents to its backends and trusts
+        // from them.
+        let server_side = model.servers.iter().flat_map(|s| {
             let ssl = &s.ssl;
-            let settings = [ssl.client_certificate, ssl.trusted_certificate, ssl.crl]
+            [ssl.client_certificate, ssl.trusted_certificate, ssl.crl]
                 .into_iter()
                 .flatten()
-                .chain(ssl.certificates.iter().copied());
-            for setting in settings {
-                let value = setting.value();
-                if value.is_empty() || value.contains('$') || value.starts_with("data:") {
-                    continue;
-                }
-                let path = model.path(&setting);
-                if seen.insert(path.clone()) {
-                    paths.push(path);
-                }
-            }
-        }
-        // What nginx presents to its backends and trusts from them.
-        for u in &model.upstreams {
+                .chain(ssl.certificates.iter().copied())
+        });
+        let upstream_side = model.upstreams.iter().flat_map(|u| {
             let ssl = &u.ssl;
-            for setting in [ssl.certificate, ssl.trusted_certificate, ssl.crl]
+            [ssl.certificate, ssl.trusted_certificate, ssl.crl]
                 .into_iter()
                 .flatten()
-            {
-                let value = setting.value();
-                if value.is_empty() || value.contains('$') || value.starts_with("data:") {
-                    continue;
-                }
-                let path = model.path(&setting);
-                if seen.insert(path.clone()) {
-                    paths.push(path);
-                }
+        });
+        for setting in server_side.chain(upstream_side) {
+            let value = setting.value();
+            if !readable_value(&value) {
+                continue;
+            }
+            let path = model.path(&setting);
+            if seen.insert(path.clone()) {
+                paths.push(path);
             }
         }
         let workers = std::thread::available_parallelism()

@@ -92,7 +92,7 @@ impl Rule for Rule202 {
             }
             for setting in &s.ssl.certificates {
                 let value = setting.value();
-                if value.is_empty() || value.contains('$') || value.starts_with("data:") {
+                if !super::support::readable_value(&value) {
                     continue;
                 }
                 if let Some(Err(e)) = cx.files.get(&cx.model.path(setting)) {

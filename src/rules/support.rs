@@ -333,10 +333,7 @@ pub fn about_file(
         .collect()
 }
 
-/// A file setting the tool can read: not empty, no variables, not `data:`.
-pub fn readable_value(value: &str) -> bool {
-    !(value.is_empty() || value.contains('$') || value.starts_with("data:"))
-}
+pub use crate::model::trust::readable_value;
 
 /// The upstream connections nginx makes with TLS, each with the server it is in.
 pub fn tls_upstreams<'m, 'a>(
