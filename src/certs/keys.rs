@@ -100,6 +100,20 @@ pub enum KeyMatch {
     Unknown(String),
 }
 
+/// Why nginx cannot load a certificate key file (`cannot load certificate key "...":
+/// <this>`): unreadable, or no private key in it (PEM block or DER structure); `None`
+/// when it holds one.
+pub fn key_file_problem(path: &Path) -> Option<String> {
+    let mut bytes = match read_file(path) {
+        Err(e) => return Some(e.reason()),
+        Ok(b) => b,
+    };
+    let der_key = !pem::looks_like_pem(&bytes) && bytes.first() == Some(&0x30);
+    let found = der_key || pem::scan(&bytes).iter().any(|b| b.is_private_key());
+    bytes.iter_mut().for_each(|b| *b = 0);
+    (!found).then(|| "no private key found".to_string())
+}
+
 /// Reads the first private key of a PEM or DER file.
 pub fn load_private_key(path: &Path) -> Result<PrivateKey, KeyError> {
     let mut data = read_file(path)?;

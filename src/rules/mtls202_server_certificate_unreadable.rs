@@ -35,7 +35,6 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_ssl_module.html#ssl_certificate>
 
 use super::rule::{Context, Finding, Location, Rule, RuleInfo};
-use crate::certs::pem;
 use crate::config::LoadErrorKind;
 
 pub struct Rule202;
@@ -143,18 +142,7 @@ impl Rule for Rule202 {
                     continue;
                 }
                 let path = cx.model.path(key);
-                let problem = match crate::certs::load::read_file(&path) {
-                    Err(e) => Some(e.reason()),
-                    Ok(bytes) => {
-                        let blocks = pem::scan(&bytes);
-                        let der_key = !pem::looks_like_pem(&bytes) && bytes.first() == Some(&0x30);
-                        if blocks.iter().any(|b| b.is_private_key()) || der_key {
-                            None
-                        } else {
-                            Some("no private key found".to_string())
-                        }
-                    }
-                };
+                let problem = crate::certs::keys::key_file_problem(&path);
                 if let Some(p) = problem {
                     out.push(
                         Finding::new(

@@ -40,7 +40,6 @@
 use super::mtls102_trust_file_unreadable::nginx_emerg;
 use super::rule::{Context, Finding, Location, Rule, RuleInfo, Severity};
 use super::support::{pass_related, readable_value, tls_upstreams};
-use crate::certs::pem;
 
 pub struct Rule401;
 
@@ -154,21 +153,10 @@ impl Rule for Rule401 {
                     {
                         let path = cx.model.path(&k);
                         // Many locations name one key file: read it once.
-                        let problem = if !keys_read.insert(path.clone()) {
-                            None
+                        let problem = if keys_read.insert(path.clone()) {
+                            crate::certs::keys::key_file_problem(&path)
                         } else {
-                            match crate::certs::load::read_file(&path) {
-                                Err(e) => Some(e.reason()),
-                                Ok(bytes) => {
-                                    let der = !pem::looks_like_pem(&bytes)
-                                        && bytes.first() == Some(&0x30);
-                                    if der || pem::scan(&bytes).iter().any(|b| b.is_private_key()) {
-                                        None
-                                    } else {
-                                        Some("no private key found".to_string())
-                                    }
-                                }
-                            }
+                            None
                         };
                         if let Some(p) = problem {
                             let msg =
