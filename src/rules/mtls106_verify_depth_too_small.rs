@@ -30,7 +30,7 @@
 //! - docs/nginx-behaviour.md, fact 3 (how depth is counted, measured)
 
 use super::rule::{Context, Finding, Location, Rule, RuleInfo};
-use super::support::chain_to_root;
+use super::support::deepest_ca;
 
 pub struct Rule106;
 
@@ -57,22 +57,7 @@ impl Rule for Rule106 {
             }
             let store = cx.files.trust_store(cx.model, s);
             let depth = s.verify_depth();
-            // The issuing CA needing the most intermediates (itself included when it is
-            // not the root).
-            let mut worst: Option<(usize, &crate::certs::load::Certificate)> = None;
-            for c in &store {
-                if !c.info.is_ca() {
-                    continue;
-                }
-                let (chain, rooted) = chain_to_root(c, &store);
-                if !rooted {
-                    continue;
-                }
-                let intermediates = chain.len() - 1;
-                if worst.is_none_or(|(n, _)| intermediates > n) {
-                    worst = Some((intermediates, c));
-                }
-            }
+            let worst = deepest_ca(&store);
             let Some((needed, ca)) = worst else { continue };
             if needed as u32 <= depth {
                 continue;

@@ -28,7 +28,7 @@
 //! - <https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_ssl_verify_depth>
 
 use super::rule::{Context, Finding, Location, Rule, RuleInfo};
-use super::support::{chain_to_root, pass_related, tls_upstreams};
+use super::support::{deepest_ca, pass_related, tls_upstreams};
 
 pub struct Rule408;
 
@@ -60,16 +60,7 @@ impl Rule for Rule408 {
             seen.push(key);
             let store = cx.files.upstream_store(cx.model, u);
             let depth = u.verify_depth();
-            let mut worst: Option<(usize, &crate::certs::load::Certificate)> = None;
-            for c in &store {
-                if !c.info.is_ca() {
-                    continue;
-                }
-                let (chain, rooted) = chain_to_root(c, &store);
-                if rooted && worst.is_none_or(|(n, _)| chain.len() - 1 > n) {
-                    worst = Some((chain.len() - 1, c));
-                }
-            }
+            let worst = deepest_ca(&store);
             let Some((needed, ca)) = worst else { continue };
             if needed as u32 <= depth {
                 continue;

@@ -15,6 +15,23 @@ pub use crate::model::trust::CertFiles;
 pub use crate::util::parse_version;
 pub use crate::util::time::{date, days_from, now};
 
+/// The CA of a trust store that needs the most intermediate CAs below its root (itself
+/// included when it is not the root), with that number: what a verify depth must cover.
+/// Only CAs whose chain reaches a root in the store count.
+pub fn deepest_ca<'b>(store: &[&'b Certificate]) -> Option<(usize, &'b Certificate)> {
+    let mut worst: Option<(usize, &Certificate)> = None;
+    for c in store {
+        if !c.info.is_ca() {
+            continue;
+        }
+        let (chain, rooted) = chain_to_root(c, store);
+        if rooted && worst.is_none_or(|(n, _)| chain.len() - 1 > n) {
+            worst = Some((chain.len() - 1, c));
+        }
+    }
+    worst
+}
+
 thread_local! {
     /// Signature checks already made, by the two fingerprints: rules ask the same
     /// question for every server that shares a CA file.
