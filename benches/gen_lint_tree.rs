@@ -1,7 +1,8 @@
 //! Writes the lint benchmark's configuration tree:
 //! `cargo bench --bench gen_lint_tree -- DIR [SERVERS] [FILES]` (default 1000 servers in
 //! 100 include files). Every server has its own client CA file (a root and an
-//! intermediate, ECDSA P-256), `ssl_verify_client on`, a CRL and a custom log format;
+//! intermediate, ECDSA P-256), `ssl_verify_client on`, a CRL and a custom log format (one access log per include
+//! file: nginx holds each open, and the hard limit on open files is often 20,000);
 //! the server certificate is shared. Dates are relative to now.
 
 use std::fs;
@@ -88,7 +89,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             format!("{}{}", crl(&root_issuer)?, crl(&int_issuer)?),
         )?;
         site.push_str(&format!(
-            "server {{\n    listen 127.0.0.1:8443 ssl;\n    server_name s{i}.example.com;\n    ssl_certificate tls/server.pem;\n    ssl_certificate_key tls/server.key;\n    ssl_client_certificate tls/ca-{i}.pem;\n    ssl_crl tls/crl-{i}.pem;\n    ssl_verify_client on;\n    ssl_verify_depth 2;\n    access_log logs/s{i}.log mtls;\n    location / {{\n        proxy_set_header X-SSL-Client-Verify $ssl_client_verify;\n        proxy_pass http://127.0.0.1:9000;\n    }}\n    location /backend/ {{\n        proxy_set_header X-SSL-Client-Verify $ssl_client_verify;\n        proxy_pass https://127.0.0.1:{};\n        proxy_ssl_certificate tls/upstream-client.pem;\n        proxy_ssl_certificate_key tls/upstream-client.key;\n        proxy_ssl_verify on;\n        proxy_ssl_verify_depth 2;\n        proxy_ssl_trusted_certificate tls/ca-{i}.pem;\n        proxy_ssl_crl tls/crl-{i}.pem;\n        proxy_ssl_name backend{i}.example.com;\n        proxy_ssl_server_name on;\n    }}\n}}\n",
+            "server {{\n    listen 127.0.0.1:8443 ssl;\n    server_name s{i}.example.com;\n    ssl_certificate tls/server.pem;\n    ssl_certificate_key tls/server.key;\n    ssl_client_certificate tls/ca-{i}.pem;\n    ssl_crl tls/crl-{i}.pem;\n    ssl_verify_client on;\n    ssl_verify_depth 2;\n    access_log logs/site{:03}.log mtls;\n    location / {{\n        proxy_set_header X-SSL-Client-Verify $ssl_client_verify;\n        proxy_pass http://127.0.0.1:9000;\n    }}\n    location /backend/ {{\n        proxy_set_header X-SSL-Client-Verify $ssl_client_verify;\n        proxy_pass https://127.0.0.1:{};\n        proxy_ssl_certificate tls/upstream-client.pem;\n        proxy_ssl_certificate_key tls/upstream-client.key;\n        proxy_ssl_verify on;\n        proxy_ssl_verify_depth 2;\n        proxy_ssl_trusted_certificate tls/ca-{i}.pem;\n        proxy_ssl_crl tls/crl-{i}.pem;\n        proxy_ssl_name backend{i}.example.com;\n        proxy_ssl_server_name on;\n    }}\n}}\n",
+            i / per_file,
             10000 + i
         ));
         if (i + 1) % per_file == 0 || i + 1 == servers {

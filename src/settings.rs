@@ -277,6 +277,9 @@ impl Settings {
                 if !self.enabled(info) {
                     return false;
                 }
+                if self.per_path_ignores.is_empty() {
+                    return true;
+                }
                 let path = match &f.location {
                     Location::Span(s) => config.sources.path(s.file).to_path_buf(),
                     Location::File(p) => p.clone(),

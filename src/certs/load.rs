@@ -265,19 +265,13 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, LoadError> {
 
 /// [`read_file`] with another size limit.
 pub fn read_file_at_most(path: &Path, limit: u64) -> Result<Vec<u8>, LoadError> {
-    let p = || path.to_path_buf();
-    let meta = std::fs::metadata(path).map_err(|e| io_error(path, &e))?;
-    if meta.is_dir() {
-        return Err(LoadError::IsADirectory { path: p() });
-    }
-    if meta.len() > limit {
-        return Err(LoadError::TooLarge { path: p(), limit });
-    }
     // Bounded: `/dev/zero` or a FIFO report size 0 and never end.
-    let file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
-    crate::util::read::read_at_most(file, limit)
+    crate::util::read::read_whole(path, limit)
         .map_err(|e| io_error(path, &e))?
-        .ok_or_else(|| LoadError::TooLarge { path: p(), limit })
+        .ok_or_else(|| LoadError::TooLarge {
+            path: path.to_path_buf(),
+            limit,
+        })
 }
 
 fn io_error(path: &Path, e: &io::Error) -> LoadError {

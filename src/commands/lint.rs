@@ -11,6 +11,7 @@ use crate::model::trust::CertFiles;
 use crate::report::{Summary, github, human, json, sarif};
 use crate::rules::{self, Context, Options};
 use crate::settings::{FailOn, Overrides, Settings};
+use crate::util::timings;
 use crate::verify::{ClientCert, PasswordSource, load_client_cert};
 
 pub fn run(args: &LintArgs) -> Result<u8, Error> {
@@ -18,16 +19,17 @@ pub fn run(args: &LintArgs) -> Result<u8, Error> {
     let mut input = args.input.clone();
     input.prefix = settings.prefix.clone();
     super::io::refuse_non_configuration(&input)?;
-    let config = super::io::load_input(&input, false)?;
+    let config = timings::phase("load", || super::io::load_input(&input, false))?;
     let (openssl, nginx, profile) = super::io::resolve_profile(
         args.openssl_version.as_deref(),
         args.nginx_binary.as_deref(),
         settings.openssl_version.as_deref(),
         settings.nginx_version,
     )?;
-    let mut model = Model::build(&config);
+    let mut model = timings::phase("model", || Model::build(&config));
     model.openssl = openssl;
-    let files = CertFiles::read(&model);
+    // Read when a rule first asks (a selection may need none).
+    let files = CertFiles::new(&model);
     let mut options = Options {
         warn_days: settings.warn_days.clone(),
         extra_directives: settings.extra_directives.clone(),
@@ -37,16 +39,30 @@ pub fn run(args: &LintArgs) -> Result<u8, Error> {
         options.now = at;
     }
     options.nginx_version = nginx;
+    // Only the rules selected run; but MTLS004 judges suppressions by the findings of
+    // every rule, so with it every rule runs (the selection is applied after).
+    let registry = rules::registry();
+    let enabled: Vec<&'static str> = registry
+        .iter()
+        .map(|r| r.info())
+        .filter(|i| settings.enabled(i))
+        .map(|i| i.code)
+        .collect();
+    if enabled.len() < registry.len() && !enabled.contains(&"MTLS004") {
+        options.select = Some(enabled);
+    }
     let client_certs = load_clients(args)?;
-    let findings = rules::check(&Context {
-        config: &config,
-        model: &model,
-        files: &files,
-        options: &options,
-        client_certs: &client_certs,
+    let findings = timings::phase("rules", || {
+        rules::check(&Context {
+            config: &config,
+            model: &model,
+            files: &files,
+            options: &options,
+            client_certs: &client_certs,
+        })
     });
     let findings = settings.apply(&config, findings);
-    let mut summary = Summary::new(&model, &files, &findings);
+    let mut summary = timings::phase("summary", || Summary::new(&model, &files, &findings));
     summary.profile = profile;
     if args.verbose {
         eprintln!(

@@ -43,8 +43,31 @@ pub fn mistyped_command(args: &[std::ffi::OsString]) -> Option<String> {
     ))
 }
 
+/// Whether this run reads enough for transparent huge pages to pay (see util::pages):
+/// `parse` of one large file, `logs` of large files, of standard input or of the logs a
+/// configuration names (of unknown length, most often large ones). `logs --follow`
+/// runs for long, on little at a time: without.
+fn wants_huge_pages(cli: &Cli) -> bool {
+    use crate::util::pages::{HUGE_INPUT, input_size};
+    match &cli.command {
+        Some(Command::Parse(a)) => a
+            .input
+            .path
+            .as_deref()
+            .is_some_and(|p| input_size([p]) >= HUGE_INPUT),
+        Some(Command::Logs(a)) => {
+            !a.follow
+                && (a.files.is_empty()
+                    || a.files.iter().any(|f| f.as_os_str() == "-")
+                    || input_size(a.files.iter().map(std::path::PathBuf::as_path)) >= HUGE_INPUT)
+        }
+        _ => false,
+    }
+}
+
 /// Runs a parsed command line; returns the exit code.
 pub fn run(cli: Cli) -> u8 {
+    crate::util::pages::choose(wants_huge_pages(&cli));
     let result = match cli.command {
         Some(Command::Parse(args)) => parse::run(&args),
         Some(Command::Lint(args)) => lint::run(&args),

@@ -1,6 +1,7 @@
 //! `nginx-mtls-lint verify`: the configuration, the client certificate, the request;
 //! the prediction per server; one reporter.
 
+use crate::util::timings;
 use std::io::Write;
 
 use crate::cli::{InputArgs, VerifyArgs};
@@ -23,14 +24,14 @@ pub fn run(args: &VerifyArgs) -> Result<u8, Error> {
         prefix: args.prefix.clone(),
     };
     super::io::refuse_non_configuration(&input)?;
-    let config = super::io::load_input(&input, false)?;
+    let config = timings::phase("load", || super::io::load_input(&input, false))?;
     let (openssl, _, profile) = super::io::resolve_profile(
         args.openssl_version.as_deref(),
         args.nginx_binary.as_deref(),
         None,
         None,
     )?;
-    let mut model = Model::build(&config);
+    let mut model = timings::phase("model", || Model::build(&config));
     model.openssl = openssl;
     let files = CertFiles::read(&model);
     let time = args.at.unwrap_or_else(now);
@@ -61,13 +62,15 @@ pub fn run(args: &VerifyArgs) -> Result<u8, Error> {
             ..HttpRequest::default()
         },
     };
-    let results = predict(
-        &model,
-        &files,
-        client.as_ref().map(|c| &c.chain),
-        &request,
-        time,
-    )
+    let results = timings::phase("predict", || {
+        predict(
+            &model,
+            &files,
+            client.as_ref().map(|c| &c.chain),
+            &request,
+            time,
+        )
+    })
     .map_err(|e| Error::Input {
         path: args.config.display().to_string(),
         message: e.to_string(),
@@ -89,7 +92,7 @@ pub fn run(args: &VerifyArgs) -> Result<u8, Error> {
     };
     let mut results = results;
     let report = client_report(client.as_ref());
-    let refusals = refusals(&config, &model, &files, time);
+    let refusals = timings::phase("refusals", || refusals(&config, &model, &files, time));
     let accepted = settle(&mut results, &report, &refusals);
     let doc = Document {
         schema_version: SCHEMA_VERSION,
@@ -217,8 +220,10 @@ fn refusals(
     files: &CertFiles,
     time: i64,
 ) -> Vec<(String, Option<String>)> {
+    // Only the rules whose findings can carry nginx's refusal.
     let options = Options {
         now: time,
+        select: Some(rules::REFUSING.to_vec()),
         ..Options::default()
     };
     rules::check(&Context {

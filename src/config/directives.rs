@@ -26,6 +26,8 @@
 
 use std::fmt;
 
+use rustc_hash::FxHashMap;
+
 #[rustfmt::skip]
 #[path = "directives_table.rs"]
 mod directives_table;
@@ -593,9 +595,20 @@ pub fn all() -> &'static [Directive] {
 }
 
 fn rows(name: &str) -> &'static [Directive] {
-    let lo = DIRECTIVES.partition_point(|d| d.name < name);
-    let hi = lo + DIRECTIVES[lo..].partition_point(|d| d.name == name);
-    &DIRECTIVES[lo..hi]
+    // Rules look up every directive of a configuration several times: a hash of the
+    // name is cheaper than the dozen string comparisons of a binary search.
+    static BY_NAME: std::sync::OnceLock<FxHashMap<&'static str, (usize, usize)>> =
+        std::sync::OnceLock::new();
+    let by_name = BY_NAME.get_or_init(|| {
+        let mut m: FxHashMap<&'static str, (usize, usize)> = FxHashMap::default();
+        for (i, d) in DIRECTIVES.iter().enumerate() {
+            m.entry(d.name).or_insert((i, i)).1 = i + 1;
+        }
+        m
+    });
+    by_name
+        .get(name)
+        .map_or(&[], |&(lo, hi)| &DIRECTIVES[lo..hi])
 }
 
 /// All definitions of `name` in `version` (one per module defining it).

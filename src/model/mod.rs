@@ -134,7 +134,7 @@ impl<'a> Server<'a> {
     pub fn verify_mode(&self) -> VerifyMode {
         self.ssl
             .verify_client
-            .and_then(|s| VerifyMode::parse(&s.value()))
+            .and_then(|s| VerifyMode::parse(&s.directive.arg(0)?))
             .unwrap_or(VerifyMode::Off)
     }
 
@@ -519,7 +519,8 @@ impl<'a> Model<'a> {
                 let e = out
                     .entry((s.protocol, l.socket.clone()))
                     .or_insert((Vec::new(), usize::MAX));
-                if !e.0.contains(&i) {
+                // Servers come in order: a server listed twice is the last one.
+                if e.0.last() != Some(&i) {
                     e.0.push(i);
                 }
                 if l.default_server && e.1 == usize::MAX {

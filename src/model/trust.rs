@@ -1,7 +1,7 @@
 //! The trust material a configuration names, read from disk once: what rules and
 //! `verify` both stand on.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 
 use crate::certs::load::{Bundle, Certificate, Crl, LoadError, load_pem_bundle};
@@ -14,18 +14,34 @@ pub fn readable_value(value: &str) -> bool {
     !(value.is_empty() || value.contains('$') || value.starts_with("data:"))
 }
 
-/// Every certificate/CRL file named by an ssl_* directive, read once.
+/// Every certificate/CRL file named by an ssl_* directive, read once: when it is first
+/// asked for ([`CertFiles::new`]) or at once ([`CertFiles::read`]).
 #[derive(Debug, Default)]
 pub struct CertFiles {
-    files: HashMap<PathBuf, Result<Bundle, LoadError>>,
+    /// The distinct paths, in the order the configuration names them.
+    paths: Vec<PathBuf>,
+    /// The index in `paths` of each path.
+    by_path: FxHashMap<PathBuf, usize>,
+    /// The index in `paths` of the file each readable setting names, by the setting's
+    /// span: rules ask for a server's files thousands of times, and resolving the path
+    /// each time (an allocation and a hash of every component) was a tenth of a run.
+    by_setting: FxHashMap<crate::config::ast::Span, usize>,
+    /// The files in the order of `paths`.
+    files: std::sync::OnceLock<Vec<Result<Bundle, LoadError>>>,
 }
 
 impl CertFiles {
-    /// Reads every file the model's servers name (in parallel: a large configuration
-    /// names thousands).
+    /// Reads every file the model's servers and upstreams name (in parallel: a large
+    /// configuration names thousands).
     pub fn read(model: &Model<'_>) -> CertFiles {
-        let mut paths: Vec<PathBuf> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
+        let files = CertFiles::new(model);
+        files.loaded();
+        files
+    }
+
+    /// The files the model names, read when they are first asked for.
+    pub fn new(model: &Model<'_>) -> CertFiles {
+        let mut out = CertFiles::default();
         // The server side's files, then what nginx presents to its backends and trusts
         // from them.
         let server_side = model.servers.iter().flat_map(|s| {
@@ -42,58 +58,80 @@ impl CertFiles {
                 .flatten()
         });
         for setting in server_side.chain(upstream_side) {
+            if out.by_setting.contains_key(&setting.span()) {
+                continue;
+            }
             let value = setting.value();
             if !readable_value(&value) {
                 continue;
             }
             let path = model.path(&setting);
-            if seen.insert(path.clone()) {
-                paths.push(path);
+            let next = out.paths.len();
+            let i = *out.by_path.entry(path).or_insert(next);
+            if i == next {
+                out.paths.push(model.path(&setting));
             }
+            out.by_setting.insert(setting.span(), i);
         }
-        let workers = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .min(paths.len().max(1));
-        let chunk = paths.len().div_ceil(workers).max(1);
-        let files = std::thread::scope(|scope| {
-            let handles: Vec<_> = paths
-                .chunks(chunk)
-                .map(|part| {
-                    let load = move || {
-                        part.iter()
-                            .map(|p| (p.clone(), load_pem_bundle(p)))
-                            .collect::<Vec<_>>()
-                    };
-                    let thread = std::thread::Builder::new().spawn_scoped(scope, load);
-                    (load, thread.ok())
-                })
-                .collect();
-            // A part whose thread could not be started, or failed, is read here.
-            handles
-                .into_iter()
-                .flat_map(|(load, h)| h.and_then(|h| h.join().ok()).unwrap_or_else(load))
-                .collect()
-        });
-        CertFiles { files }
+        out
+    }
+
+    /// The files, read on the first call (the other callers wait for it).
+    fn loaded(&self) -> &[Result<Bundle, LoadError>] {
+        self.files.get_or_init(|| {
+            crate::util::timings::phase("certificate files", || load_all(&self.paths))
+        })
     }
 
     pub fn get(&self, path: &Path) -> Option<&Result<Bundle, LoadError>> {
-        self.files.get(path)
+        let i = *self.by_path.get(path)?;
+        self.loaded().get(i)
     }
 
+    /// How many files the configuration names (whether or not they were read yet).
     pub fn len(&self) -> usize {
-        self.files.len()
+        self.paths.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
+        self.paths.is_empty()
+    }
+
+    /// Which of the files a setting names.
+    fn index(&self, model: &Model<'_>, s: &Setting<'_>) -> Option<usize> {
+        match self.by_setting.get(&s.span()) {
+            Some(&i) => Some(i),
+            None => self.by_path.get(&model.path(s)).copied(),
+        }
     }
 
     /// The bundle a setting names, when it was read without error.
     pub fn bundle(&self, model: &Model<'_>, setting: Option<Setting<'_>>) -> Option<&Bundle> {
-        let s = setting?;
-        self.files.get(&model.path(&s))?.as_ref().ok()
+        let i = self.index(model, &setting?)?;
+        self.loaded().get(i)?.as_ref().ok()
+    }
+
+    /// The certificates of the files `settings` name, each file once.
+    fn certificates_of<'b, 's>(
+        &'b self,
+        model: &Model<'_>,
+        settings: impl IntoIterator<Item = Setting<'s>>,
+    ) -> Vec<&'b Certificate> {
+        let mut out: Vec<&Certificate> = Vec::new();
+        let mut seen: Vec<usize> = Vec::new();
+        for s in settings {
+            let Some(i) = self.index(model, &s) else {
+                continue;
+            };
+            if seen.contains(&i) {
+                continue;
+            }
+            seen.push(i);
+            if let Some(Ok(b)) = self.loaded().get(i) {
+                out.extend(b.certificates.iter());
+            }
+        }
+        out
     }
 
     /// The CA files of a server that could be read (`ssl_client_certificate`, then
@@ -120,26 +158,13 @@ impl CertFiles {
         model: &Model<'_>,
         server: &Server<'_>,
     ) -> Vec<&'b Certificate> {
-        let mut out: Vec<&Certificate> = Vec::new();
-        let mut seen: Vec<&Path> = Vec::new();
-        for s in [
-            server.ssl.client_certificate,
-            server.ssl.trusted_certificate,
-            server.ssl.crl,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            let path = model.path(&s);
-            if let Some((key, Ok(b))) = self.files.get_key_value(&path) {
-                if seen.contains(&key.as_path()) {
-                    continue;
-                }
-                seen.push(key.as_path());
-                out.extend(b.certificates.iter());
-            }
-        }
-        out
+        let ssl = &server.ssl;
+        self.certificates_of(
+            model,
+            [ssl.client_certificate, ssl.trusted_certificate, ssl.crl]
+                .into_iter()
+                .flatten(),
+        )
     }
 
     /// What nginx trusts when it verifies a backend: the `<module>_ssl_trusted_certificate`
@@ -150,19 +175,10 @@ impl CertFiles {
         model: &Model<'_>,
         u: &super::upstream::Upstream<'_>,
     ) -> Vec<&'b Certificate> {
-        let mut out: Vec<&Certificate> = Vec::new();
-        let mut seen: Vec<PathBuf> = Vec::new();
-        for s in [u.ssl.trusted_certificate, u.ssl.crl].into_iter().flatten() {
-            let path = model.path(&s);
-            if seen.contains(&path) {
-                continue;
-            }
-            if let Some(Ok(b)) = self.files.get(&path) {
-                out.extend(b.certificates.iter());
-            }
-            seen.push(path);
-        }
-        out
+        self.certificates_of(
+            model,
+            [u.ssl.trusted_certificate, u.ssl.crl].into_iter().flatten(),
+        )
     }
 
     /// The CRLs of a backend connection's `<module>_ssl_crl` file.
@@ -182,4 +198,36 @@ impl CertFiles {
             .map(|b| b.crls.iter().collect())
             .unwrap_or_default()
     }
+}
+
+/// Fewer files than this are read on the calling thread: a thread costs more than it
+/// saves on a few files (time to start, and memory for its own heap).
+const FILES_PER_THREAD: usize = 32;
+
+/// Reads and parses `paths` on as many threads as there are CPUs.
+fn load_all(paths: &[PathBuf]) -> Vec<Result<Bundle, LoadError>> {
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(paths.len() / FILES_PER_THREAD)
+        .max(1);
+    if workers == 1 {
+        return paths.iter().map(|p| load_pem_bundle(p)).collect();
+    }
+    let chunk = paths.len().div_ceil(workers).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = paths
+            .chunks(chunk)
+            .map(|part| {
+                let load = move || part.iter().map(|p| load_pem_bundle(p)).collect::<Vec<_>>();
+                let thread = std::thread::Builder::new().spawn_scoped(scope, load);
+                (load, thread.ok())
+            })
+            .collect();
+        // A part whose thread could not be started, or failed, is read here.
+        handles
+            .into_iter()
+            .flat_map(|(load, h)| h.and_then(|h| h.join().ok()).unwrap_or_else(load))
+            .collect()
+    })
 }

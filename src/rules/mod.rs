@@ -144,14 +144,69 @@ pub fn registry() -> Vec<&'static dyn Rule> {
     ]
 }
 
-/// Runs every rule on a configuration; findings come back in a stable order.
+use crate::util::timings;
+
+/// The rules whose findings can carry nginx's own refusal ([`Finding::nginx_refuses`]):
+/// what `verify` runs to know whether `nginx -t` would fail. A test checks the list
+/// against the rules' sources.
+pub const REFUSING: &[&str] = &[
+    "MTLS001", "MTLS002", "MTLS003", "MTLS005", "MTLS006", "MTLS007", "MTLS008", "MTLS009",
+    "MTLS010", "MTLS011", "MTLS014", "MTLS101", "MTLS102", "MTLS202", "MTLS203", "MTLS401",
+    "MTLS402", "MTLS403",
+];
+
+/// Smaller configurations are checked on one thread: the rules take less time on them
+/// than a second thread takes to start and to warm its own heap.
+const DIRECTIVES_FOR_TWO_THREADS: usize = 2000;
+
+/// Runs the rules on a configuration (every rule, or those of [`Options::select`]);
+/// findings come back in a stable order. The rules run on two threads (each takes the
+/// next rule when it is done with one); their findings are put back in the registry's
+/// order before they are sorted, so the result is the same as on one.
 pub fn check(cx: &Context<'_>) -> Vec<Finding> {
-    let mut out = Vec::new();
+    let rules: Vec<&dyn Rule> = registry()
+        .into_iter()
+        .filter(|r| {
+            cx.options
+                .select
+                .as_ref()
+                .is_none_or(|codes| codes.contains(&r.info().code))
+        })
+        .collect();
     // The directive checks of MTLS005-MTLS010 walk the configuration once for all six.
-    let _shared = support::SharedRefusals::compute(cx);
-    for rule in registry() {
-        rule.check(cx, &mut out);
-    }
+    let shared = support::SharedRefusals::default();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let _lent = shared.enter();
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(rule) = rules.get(i) else {
+                return done;
+            };
+            let mut found = Vec::new();
+            timings::phase(rule.info().code, || rule.check(cx, &mut found));
+            done.push((i, found));
+        }
+    };
+    let mut per_rule = std::thread::scope(|s| {
+        // A second thread that cannot be started: this one runs every rule.
+        let other = (crate::util::read::two_cpus()
+            && rules.len() > 1
+            && cx.model.all.len() >= DIRECTIVES_FOR_TWO_THREADS)
+            .then(|| std::thread::Builder::new().spawn_scoped(s, work).ok())
+            .flatten();
+        let mut done = work();
+        if let Some(other) = other {
+            match other.join() {
+                Ok(theirs) => done.extend(theirs),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        done
+    });
+    per_rule.sort_by_key(|(i, _)| *i);
+    let out: Vec<Finding> = per_rule.into_iter().flat_map(|(_, f)| f).collect();
     let mut out = suppress::apply(cx.config, out);
     if let Some(focus) = cx.config.focus {
         out = support::about_file(cx, focus, out);
@@ -171,6 +226,21 @@ pub fn check(cx: &Context<'_>) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every rule that sets a refusal (itself, or through the directive checks of
+    /// `support`) is in [`REFUSING`], and no other.
+    #[test]
+    fn refusing_rules_are_listed() {
+        let mut found = Vec::new();
+        for r in registry() {
+            let src = r.info().source;
+            if src.contains(".refused(") || src.contains("directive_findings(") {
+                found.push(r.info().code);
+            }
+        }
+        found.sort();
+        assert_eq!(found, REFUSING);
+    }
 
     #[test]
     fn codes_names_and_files_agree() {

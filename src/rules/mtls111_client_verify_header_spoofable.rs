@@ -195,13 +195,18 @@ fn head_text(d: &Directive) -> String {
 }
 
 /// Whether a flag directive is set to `value` in the server or at the http level.
-fn flag(cx: &Context<'_>, server: &Directive, name: &str, value: &str) -> bool {
+fn flag(
+    cx: &Context<'_>,
+    server: &Directive,
+    http: Option<&Directive>,
+    name: &str,
+    value: &str,
+) -> bool {
     let own = cx
         .config
         .expanded(server.children())
         .into_iter()
         .rfind(|d| d.is(name));
-    let http = cx.model.http_level.iter().copied().rfind(|d| d.is(name));
     own.or(http)
         .and_then(|d| d.arg(0))
         .is_some_and(|v| v.eq_ignore_ascii_case(value))
@@ -241,6 +246,10 @@ impl Rule for Rule111 {
             .copied()
             .filter(|d| d.is("proxy_set_header"))
             .collect();
+        // The http-level settings, looked up once (the http level lists every server).
+        let http_last = |name: &str| cx.model.http_level.iter().copied().rfind(|d| d.is(name));
+        let http_underscores = http_last("underscores_in_headers");
+        let http_invalid = http_last("ignore_invalid_headers");
         for s in &cx.model.servers {
             // A snippet read alone: what it lacks may be in the server that includes it.
             if s.snippet {
@@ -251,8 +260,13 @@ impl Rule for Rule111 {
             }
             // A client's header whose name has an underscore is dropped by default
             // (underscores_in_headers off, ignore_invalid_headers on): not spoofable.
-            let underscores = flag(cx, s.block, "underscores_in_headers", "on")
-                || flag(cx, s.block, "ignore_invalid_headers", "off");
+            let underscores = flag(
+                cx,
+                s.block,
+                http_underscores,
+                "underscores_in_headers",
+                "on",
+            ) || flag(cx, s.block, http_invalid, "ignore_invalid_headers", "off");
             let passable = |h: &Directive| -> bool {
                 underscores || h.arg(0).is_some_and(|n| !n.contains('_'))
             };

@@ -52,6 +52,8 @@ impl Rule for Rule202 {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let mut key_problems: std::collections::HashMap<std::path::PathBuf, Option<String>> =
+            std::collections::HashMap::new();
         for s in &cx.model.servers {
             if !s.tls_listener() {
                 continue;
@@ -142,7 +144,10 @@ impl Rule for Rule202 {
                     continue;
                 }
                 let path = cx.model.path(key);
-                let problem = crate::certs::keys::key_file_problem(&path);
+                // Servers share keys: each file is read once.
+                let problem = key_problems
+                    .entry(path.clone())
+                    .or_insert_with(|| crate::certs::keys::key_file_problem(&path));
                 if let Some(p) = problem {
                     out.push(
                         Finding::new(

@@ -45,6 +45,8 @@ impl Rule for Rule203 {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let mut matched: std::collections::HashMap<(std::path::PathBuf, std::path::PathBuf), bool> =
+            std::collections::HashMap::new();
         for s in &cx.model.servers {
             if !s.tls_listener() {
                 continue;
@@ -60,14 +62,18 @@ impl Rule for Rule203 {
                 let Some(leaf) = bundle.certificates.first() else {
                     continue;
                 };
-                let Ok(private) = load_private_key(&cx.model.path(key)) else {
-                    // Unreadable keys are MTLS202's.
-                    continue;
-                };
-                if key_matches(&private, leaf) != KeyMatch::Mismatch {
+                let key_path = cx.model.path(key);
+                // Servers share certificates and keys: each pair is compared once.
+                let mismatch = *matched
+                    .entry((bundle.path.clone(), key_path.clone()))
+                    .or_insert_with(|| {
+                        // Unreadable keys are MTLS202's.
+                        load_private_key(&key_path)
+                            .is_ok_and(|private| key_matches(&private, leaf) == KeyMatch::Mismatch)
+                    });
+                if !mismatch {
                     continue;
                 }
-                let key_path = cx.model.path(key);
                 let dirs = unique_dirs([dir_of(&bundle.path), dir_of(&key_path)]);
                 let help = match find_key(&dirs, leaf) {
                     Some(k) => format!(

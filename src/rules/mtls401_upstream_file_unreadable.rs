@@ -89,7 +89,7 @@ impl Rule for Rule401 {
                 );
             }
         }
-        let mut seen = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         let mut keys_read: std::collections::HashSet<std::path::PathBuf> = Default::default();
         for u in tls_upstreams(cx.model) {
             let (at, what) = pass_related(u);
@@ -98,7 +98,7 @@ impl Rule for Rule401 {
             let mut push = |span: crate::config::Span, f: Finding| {
                 let key = (span, f.message.clone());
                 if !seen.contains(&key) {
-                    seen.push(key);
+                    seen.insert(key);
                     out.push(f.related(at.clone(), what.clone()));
                 }
             };

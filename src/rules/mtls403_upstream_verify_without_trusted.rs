@@ -46,14 +46,14 @@ impl Rule for Rule403 {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let mut seen = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for u in tls_upstreams(cx.model) {
             let Some(verify) = u.ssl.verify else { continue };
             if !u.verifies() || u.ssl.trusted_certificate.is_some() || seen.contains(&verify.span())
             {
                 continue;
             }
-            seen.push(verify.span());
+            seen.insert(verify.span());
             let trusted = u.module.directive("trusted_certificate");
             let msg = format!("no {trusted} for {}", u.module.directive("verify"));
             let (at, what) = pass_related(u);

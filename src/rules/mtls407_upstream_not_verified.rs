@@ -44,7 +44,7 @@ impl Rule for Rule407 {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let mut seen = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for u in tls_upstreams(cx.model) {
             if u.verifies() {
                 continue;
@@ -55,7 +55,7 @@ impl Rule for Rule407 {
             if seen.contains(&s.span()) {
                 continue;
             }
-            seen.push(s.span());
+            seen.insert(s.span());
             let verify = u.module.directive("verify");
             let (at, rel) = pass_related(u);
             let mut f = Finding::new(

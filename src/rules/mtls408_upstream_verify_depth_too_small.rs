@@ -45,7 +45,7 @@ impl Rule for Rule408 {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let mut seen = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for u in tls_upstreams(cx.model) {
             if !u.verifies() {
                 continue;
@@ -57,7 +57,7 @@ impl Rule for Rule408 {
             if seen.contains(&key) {
                 continue;
             }
-            seen.push(key);
+            seen.insert(key);
             let store = cx.files.upstream_store(cx.model, u);
             let depth = u.verify_depth();
             let worst = deepest_ca(&store);

@@ -51,7 +51,7 @@ impl Rule for Rule411 {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let mut seen = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for u in &cx.model.upstreams {
             let foreign: Vec<_> = u
                 .foreign
@@ -108,7 +108,7 @@ impl Rule for Rule411 {
             if seen.contains(&first.span()) {
                 continue;
             }
-            seen.push(first.span());
+            seen.insert(first.span());
             let how = match u.module {
                 Module::Stream => "`proxy_ssl on;`".to_string(),
                 m => format!("the {} scheme", m.tls_scheme().unwrap_or("")),

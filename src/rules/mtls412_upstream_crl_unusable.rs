@@ -44,13 +44,13 @@ impl Rule for Rule412 {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let mut seen = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for u in tls_upstreams(cx.model) {
             let Some(setting) = u.ssl.crl else { continue };
             if !u.verifies() || seen.contains(&setting.span()) {
                 continue;
             }
-            seen.push(setting.span());
+            seen.insert(setting.span());
             if cx.files.bundle(cx.model, Some(setting)).is_none() {
                 continue;
             }

@@ -185,6 +185,9 @@ pub struct Options {
     pub nginx_version: (u32, u32, u32),
     /// Directives of third-party modules the user declared (`extra-directives`).
     pub extra_directives: Vec<String>,
+    /// The codes of the rules to run; `None`: every rule. Rules not run read nothing
+    /// (`--select MTLS001` reads no certificate).
+    pub select: Option<Vec<&'static str>>,
 }
 
 impl Options {
@@ -208,6 +211,7 @@ impl Default for Options {
             warn_days: vec![30, 15, 7],
             nginx_version: NEWEST_NGINX,
             extra_directives: Vec::new(),
+            select: None,
         }
     }
 }

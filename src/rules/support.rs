@@ -145,28 +145,29 @@ pub fn chain_to_root<'b>(
 }
 
 thread_local! {
-    /// The refusals of the configuration [`super::check`] is running the rules on.
-    static SHARED: std::cell::RefCell<Option<std::rc::Rc<Vec<Refused>>>> =
+    /// The refusals of the configuration [`super::check`] is running the rules on, on
+    /// this thread (check runs them on two).
+    static SHARED: std::cell::RefCell<Option<SharedRefusals>> =
         const { std::cell::RefCell::new(None) };
 }
 
-/// The refusals of one configuration, computed once while [`super::check`] runs every
-/// rule, and forgotten when it is dropped (at the end of that run).
-pub struct SharedRefusals;
+/// The refusals of one configuration, computed once, by the first rule that needs them,
+/// while [`super::check`] runs the rules on any of its threads.
+#[derive(Clone, Default)]
+pub struct SharedRefusals(std::sync::Arc<std::sync::OnceLock<Vec<Refused>>>);
 
 impl SharedRefusals {
-    pub fn compute(cx: &super::rule::Context<'_>) -> SharedRefusals {
-        let all = refusals(
-            cx.config,
-            cx.options.nginx_version,
-            &cx.options.extra_directives,
-        );
-        SHARED.with(|s| *s.borrow_mut() = Some(std::rc::Rc::new(all)));
-        SharedRefusals
+    /// Lends the refusals to the rules run on this thread until the guard is dropped.
+    pub fn enter(&self) -> SharedGuard {
+        SHARED.with(|s| *s.borrow_mut() = Some(self.clone()));
+        SharedGuard
     }
 }
 
-impl Drop for SharedRefusals {
+/// Forgets the refusals lent to this thread when dropped (at the end of a run).
+pub struct SharedGuard;
+
+impl Drop for SharedGuard {
     fn drop(&mut self) {
         SHARED.with(|s| *s.borrow_mut() = None);
     }
@@ -182,9 +183,16 @@ pub fn directive_findings(
 ) {
     use super::rule::{Finding, Location};
     let version = cx.options.nginx_version;
-    let all = SHARED.with(|s| s.borrow().clone()).unwrap_or_else(|| {
-        std::rc::Rc::new(refusals(cx.config, version, &cx.options.extra_directives))
-    });
+    let compute = || refusals(cx.config, version, &cx.options.extra_directives);
+    let shared = SHARED.with(|s| s.borrow().clone());
+    let owned;
+    let all = match &shared {
+        Some(cell) => cell.0.get_or_init(compute),
+        None => {
+            owned = compute();
+            &owned
+        }
+    };
     for r in all.iter() {
         if !keep(r) {
             continue;

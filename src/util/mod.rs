@@ -1,8 +1,10 @@
 //! The bottom layer: bounded file reads and times, which configuration, certificates
 //! and logs all need. It imports nothing of this crate (docs/architecture.md).
 
+pub mod pages;
 pub mod read;
 pub mod time;
+pub mod timings;
 
 /// Parses `1.27.2` into a version triple.
 pub fn parse_version(s: &str) -> Option<(u32, u32, u32)> {

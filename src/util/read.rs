@@ -40,41 +40,50 @@ fn read_halves(file: &std::fs::File, len: usize) -> Option<Vec<u8>> {
     (read.is_ok() && !grown).then_some(data)
 }
 
-/// Reads a file, refusing directories and files larger than `max` bytes.
+/// Reads a file, refusing directories and files larger than `max` bytes. The file is
+/// opened once and read into a buffer of the size its metadata gives: one `read` for
+/// the bytes and one to see that it ended.
 pub fn read_file(path: &Path, max: u64) -> io::Result<Vec<u8>> {
-    let meta = std::fs::metadata(path)?;
-    if meta.is_dir() {
-        return Err(io::Error::new(
-            io::ErrorKind::IsADirectory,
-            "Is a directory",
-        ));
-    }
     let too_large = || {
         io::Error::new(
             io::ErrorKind::InvalidData,
             format!("file is larger than {} bytes", max),
         )
     };
-    if meta.len() > max {
-        return Err(too_large());
-    }
+    read_whole(path, max)?.ok_or_else(too_large)
+}
+
+/// Opens `path` and reads it whole, but no more than `max` bytes (`None` past that):
+/// a directory is an `IsADirectory` error. The metadata comes from the open file (no
+/// second look-up of the path), and its size is the buffer's, so that the bytes come
+/// in one `read`; a file that reports a size it does not have (a FIFO, `/proc`) is
+/// still read to its end, bounded.
+pub fn read_whole(path: &Path, max: u64) -> io::Result<Option<Vec<u8>>> {
     let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if meta.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::IsADirectory,
+            "Is a directory",
+        ));
+    }
+    if meta.len() > max {
+        return Ok(None);
+    }
     #[cfg(unix)]
     if meta.is_file()
         && meta.len() >= PARALLEL_READ
         && two_cpus()
         && let Some(data) = read_halves(&file, meta.len() as usize)
     {
-        return Ok(data);
+        return Ok(Some(data));
     }
+    // Read into a buffer of the file's size: growing one by doubling touched and
+    // copied twice the memory, the largest cost of `parse` on a large file, and read
+    // small files in chunks of 32, 32, 64, 128... bytes.
     let mut data = Vec::with_capacity(meta.len() as usize + 1);
     io::Read::read_to_end(&mut io::Read::take(file, max + 1), &mut data)?;
-    // Read into a buffer of the file's size: growing one by doubling touched and
-    // copied twice the memory, the largest cost of `parse` on a large file.
-    if data.len() as u64 > max {
-        return Err(too_large());
-    }
-    Ok(data)
+    Ok((data.len() as u64 <= max).then_some(data))
 }
 
 /// Reads to the end, but no more than `max` bytes: `None` past that. The size in the
