@@ -6,9 +6,10 @@
 //! Differences from crossplane are where crossplane differs from nginx; they are listed
 //! in `grammar-tests/DIVERGENCES.md`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io::{self, Write};
 use std::path::PathBuf;
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use super::ast::{Directive, FileId, Span, SyntaxError, Word};
 use super::load::Config;
@@ -51,6 +52,9 @@ pub enum Parsed<'a> {
     /// Already written as JSON (in pieces, to be written one after the other), with
     /// the indentation of the payload it belongs to.
     Json(Vec<Vec<u8>>),
+    /// A large file read once (its errors known), to be parsed again while the
+    /// payload is written (see [`stream`]).
+    Stream(Planned),
 }
 
 #[derive(Debug)]
@@ -366,6 +370,11 @@ impl Payload<'_> {
                         out.write_all(piece)?;
                     }
                 }
+                Parsed::Stream(planned) => {
+                    out.write_all(&j.buf)?;
+                    j.buf.clear();
+                    write_planned(planned, indent, out)?;
+                }
             }
             j.end(b'}');
         }
@@ -485,8 +494,9 @@ pub fn payload(config: &Config) -> Payload<'_> {
 }
 
 /// For tests and fuzzing, the compact `parsed` list of `src` written three ways: from
-/// the tree, while parsing, and in two halves cut at `cut` (`None` when they cannot be
-/// joined); and whether `src` has syntax errors. The three must agree.
+/// the tree, while parsing, and in chunks after a first parse in two halves cut at
+/// `cut` (`None` when they cannot be joined; see [`stream`]); and whether `src` has
+/// syntax errors. The three must agree.
 #[doc(hidden)]
 pub fn parsed_three_ways(src: &[u8], cut: usize) -> (Vec<u8>, Vec<u8>, Option<Vec<u8>>, bool) {
     let tree = super::parser::parse(src, FileId(0));
@@ -500,18 +510,23 @@ pub fn parsed_three_ways(src: &[u8], cut: usize) -> (Vec<u8>, Vec<u8>, Option<Ve
     (out, whole.concat(), halves, !errors.is_empty())
 }
 
-/// Writes a file's statements as JSON while they are parsed.
-struct Stream<'s> {
+/// Writes a file's statements as JSON while they are parsed, handing each full piece to
+/// `emit`, which returns the buffer for the next one.
+struct Stream<'s, E: FnMut(Vec<u8>) -> Vec<u8>> {
     j: Json,
     lines: Lines<'s>,
-    /// The pieces written so far, before the one in `j.buf`.
-    done: Vec<Vec<u8>>,
+    /// A piece is handed on once it holds this many bytes.
+    full: usize,
+    emit: E,
+    /// A close ending at or after this offset is the parser's at the end of its input
+    /// (a block still open where a chunk ends), not a `}` of the file: not written.
+    stop: usize,
 }
 
 /// The size of the pieces of a streamed payload.
 const PIECE: usize = 1 << 20;
 
-impl<'s> Stream<'s> {
+impl<'s, E: FnMut(Vec<u8>) -> Vec<u8>> Stream<'s, E> {
     fn head(&mut self, words: &[Word]) {
         if let Some((name, args)) = words.split_first() {
             let line = self.lines.at(name.span.start);
@@ -519,30 +534,43 @@ impl<'s> Stream<'s> {
         }
     }
 
-    fn new(indent: Option<usize>, depth: usize, lines: Lines<'s>) -> Stream<'s> {
+    fn new(
+        indent: Option<usize>,
+        depth: usize,
+        lines: Lines<'s>,
+        buf: Vec<u8>,
+        full: usize,
+        emit: E,
+    ) -> Stream<'s, E> {
         Stream {
-            j: Json::new(indent, depth),
+            j: Json {
+                buf,
+                indent,
+                depth,
+                empty: true,
+            },
             lines,
-            done: Vec::new(),
+            full,
+            emit,
+            stop: usize::MAX,
         }
     }
 
-    /// Starts a new piece when this one is full (growing one buffer would copy it).
+    /// Hands the piece on when it is full (growing one buffer would copy it).
     fn next_piece(&mut self) {
-        if self.j.buf.len() >= PIECE - 4096 {
-            let next = Vec::with_capacity(PIECE);
-            self.done.push(std::mem::replace(&mut self.j.buf, next));
+        if self.j.buf.len() >= self.full {
+            let piece = std::mem::take(&mut self.j.buf);
+            self.j.buf = (self.emit)(piece);
         }
     }
 
-    /// The pieces written.
-    fn finish(mut self) -> Vec<Vec<u8>> {
-        self.done.push(self.j.buf);
-        self.done
+    /// The last piece, not handed on.
+    fn finish(self) -> Vec<u8> {
+        self.j.buf
     }
 }
 
-impl Sink for Stream<'_> {
+impl<E: FnMut(Vec<u8>) -> Vec<u8>> Sink for Stream<'_, E> {
     fn statement(&mut self, words: &mut Vec<Word>, _end: usize) {
         self.head(words);
         self.j.end(b'}');
@@ -555,35 +583,81 @@ impl Sink for Stream<'_> {
         self.j.begin(b'[');
     }
 
-    fn close(&mut self, _end: usize) {
+    fn close(&mut self, end: usize) {
+        if end >= self.stop {
+            return;
+        }
         self.j.end(b']');
         self.j.end(b'}');
         self.next_piece();
     }
 }
 
+/// Parses the whole of `src`, writing its statements as a `parsed` list in pieces kept
+/// in memory; returns them and the syntax errors. For files too small to be worth two
+/// passes (see [`Tuning::two_passes`]).
+fn stream_whole(src: &[u8], indent: Option<usize>) -> (Vec<Vec<u8>>, Vec<SyntaxError>) {
+    let mut done = Vec::new();
+    let mut sink = Stream::new(
+        indent,
+        PARSED_DEPTH,
+        Lines::new(src),
+        Vec::with_capacity(PIECE),
+        PIECE - 4096,
+        |piece| {
+            done.push(piece);
+            Vec::with_capacity(PIECE)
+        },
+    );
+    sink.j.begin(b'[');
+    let (errors, _comments) = parse_with(src, FileId(0), &mut sink);
+    sink.j.end(b']');
+    let last = sink.finish();
+    done.push(last);
+    (done, errors)
+}
+
 /// The payload of `parse --single-file` for one file read from `path`, written while
 /// it is parsed, without building the tree: the same document as [`payload`] of the
-/// file loaded alone, when it is written with the same `indent`.
+/// file loaded alone.
+///
+/// The head of the document (`status`, `errors`) depends on the whole file, and
+/// keeping the JSON of a large file until the end cost memory of the size of the
+/// output (1.6 times the input). So a large file is parsed twice: here without output
+/// (in two halves at once), for its errors and for the places where a parse can start
+/// on its own ([`Plan`]); then, when the payload is written, in chunks cut at those
+/// places, by two threads, their JSON passed in order to the output through a bounded
+/// window ([`write_chunks`]). Memory: the input and a few megabytes.
 pub fn stream(path: PathBuf, src: Vec<u8>, indent: Option<usize>) -> Payload<'static> {
-    let halves = if indent.is_none() && src.len() >= PARALLEL && two_cpus() {
-        cut_point(&src).and_then(|cut| stream_halves(&src, cut))
-    } else {
-        None
-    };
-    let (pieces, errors) = match halves {
-        Some(pieces) => (pieces, Vec::new()),
-        None => stream_whole(&src, indent),
-    };
+    stream_with(path, src, indent, Tuning::new())
+}
+
+fn stream_with(path: PathBuf, src: Vec<u8>, indent: Option<usize>, t: Tuning) -> Payload<'static> {
     let name = path.display().to_string();
-    let errors = if errors.is_empty() {
-        Vec::new()
+    let (parsed, errors) = if src.len() >= t.two_passes {
+        let spacing = t
+            .spacing
+            .unwrap_or((src.len() / 16).clamp(1 << 16, 1 << 20));
+        let (plan, errors) = plan(&src, spacing, t.workers > 0);
+        let errors = if errors.is_empty() {
+            Vec::new()
+        } else {
+            let line = lines_at(&src, errors.iter().map(|e| e.span.start));
+            syntax_errors(&errors, &name, line)
+        };
+        (Parsed::Stream(Planned { src, plan, t }), errors)
     } else {
-        let file = SourceFile::new(path, src);
-        syntax_errors(&errors, &name, |at| file.line(at))
+        let (pieces, errors) = stream_whole(&src, indent);
+        let errors = if errors.is_empty() {
+            Vec::new()
+        } else {
+            let file = SourceFile::new(path, src);
+            syntax_errors(&errors, &name, |at| file.line(at))
+        };
+        (Parsed::Json(pieces), errors)
     };
     let mut top = Vec::new();
-    let entry = entry(name, errors, Parsed::Json(pieces), &mut top);
+    let entry = entry(name, errors, parsed, &mut top);
     Payload {
         status: if top.is_empty() { "ok" } else { "failed" },
         errors: top,
@@ -592,9 +666,216 @@ pub fn stream(path: PathBuf, src: Vec<u8>, indent: Option<usize>) -> Payload<'st
     }
 }
 
-/// Files at least this large are parsed in two halves at once (when the JSON is
-/// compact, and the halves can be joined).
-const PARALLEL: usize = 1 << 20;
+/// The line of each of `offsets` in `src` (the same as [`SourceFile::line`]), counted
+/// in one pass and without a table of every line.
+fn lines_at(src: &[u8], offsets: impl Iterator<Item = u32>) -> impl Fn(u32) -> usize {
+    let mut sorted: Vec<u32> = offsets.collect();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut lines = Lines::new(src);
+    let table: Vec<(u32, usize)> = sorted.iter().map(|&at| (at, lines.at(at))).collect();
+    move |at| {
+        table
+            .binary_search_by_key(&at, |&(o, _)| o)
+            .map_or_else(|_| Lines::new(src).at(at), |i| table[i].1)
+    }
+}
+
+/// A large file's `parsed` list, to be written by its second parse.
+pub struct Planned {
+    src: Vec<u8>,
+    plan: Plan,
+    t: Tuning,
+}
+
+impl std::fmt::Debug for Planned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Planned")
+            .field("bytes", &self.src.len())
+            .field("chunks", &self.plan.starts.len())
+            .finish()
+    }
+}
+
+/// How a large file is parsed: the sizes are parameters so that tests can cut small
+/// files into many chunks and pass them through a small window.
+#[derive(Clone, Copy, Debug)]
+struct Tuning {
+    /// Files at least this large are parsed twice (smaller ones once, their JSON kept).
+    two_passes: usize,
+    /// The least distance between two chunk starts; `None`: a sixteenth of the file,
+    /// between 64 KiB and 1 MiB.
+    spacing: Option<usize>,
+    /// A piece of output is handed on once it holds this many bytes.
+    full: usize,
+    /// Chunks after the one being written wait once this many bytes are waiting.
+    window: usize,
+    /// Threads parsing chunks (0: one parse on the writing thread).
+    workers: usize,
+}
+
+impl Tuning {
+    fn new() -> Tuning {
+        Tuning {
+            two_passes: TWO_PASSES,
+            spacing: None,
+            full: PIECE - 4096,
+            window: 4 << 20,
+            workers: if two_cpus() { 2 } else { 0 },
+        }
+    }
+}
+
+/// Files at least this large are parsed twice (see [`stream`]).
+const TWO_PASSES: usize = 1 << 20;
+
+/// Where a chunk of a file without syntax errors starts: the start of a line between
+/// two statements, with what the JSON writer needs to go on from there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Start {
+    at: usize,
+    /// The line number of `at`.
+    line: usize,
+    /// The blocks open at `at` (relative to the cut while the second half is read).
+    depth: isize,
+    /// Whether the list being written has no element yet (`at` follows a `{`).
+    empty: bool,
+}
+
+/// What the first parse learned: where chunks start, when the file has no syntax
+/// errors and more than one chunk (else it is parsed once more, whole).
+#[derive(Debug)]
+struct Plan {
+    starts: Vec<Start>,
+}
+
+/// The first parse of a file: no output; the syntax errors, and a [`Start`] at the
+/// first clean line start at least `spacing` bytes after the last one.
+struct Scout<'s> {
+    src: &'s [u8],
+    spacing: usize,
+    /// A start is wanted before the first statement at or after this offset.
+    next: usize,
+    /// The end of the last statement, `{` or `}` reported (none yet: `None`).
+    last_end: Option<usize>,
+    depth: isize,
+    empty: bool,
+    /// The line number of `pos`.
+    line: usize,
+    pos: usize,
+    starts: Vec<Start>,
+}
+
+impl Scout<'_> {
+    fn new(src: &[u8], pos: usize, line: usize, spacing: usize) -> Scout<'_> {
+        Scout {
+            src,
+            spacing,
+            next: pos.saturating_add(spacing),
+            last_end: None,
+            depth: 0,
+            empty: true,
+            line,
+            pos,
+            starts: Vec::new(),
+        }
+    }
+
+    /// Before something reported from `start` to `end`.
+    fn event(&mut self, start: usize, end: usize) {
+        if start >= self.next
+            && let Some(from) = self.last_end
+            && let Some(at) = clean_line_start(self.src, from, start)
+        {
+            self.line += count_lines(&self.src[self.pos..at]);
+            self.pos = at;
+            self.starts.push(Start {
+                at,
+                line: self.line,
+                depth: self.depth,
+                empty: self.empty,
+            });
+            self.next = at.saturating_add(self.spacing);
+        }
+        self.last_end = Some(end);
+    }
+}
+
+impl Sink for Scout<'_> {
+    fn statement(&mut self, words: &mut Vec<Word>, end: usize) {
+        if let Some(name) = words.first() {
+            self.event(name.span.start as usize, end);
+            self.empty = false;
+        }
+    }
+
+    fn open(&mut self, words: &mut Vec<Word>, open: Span) {
+        if let Some(name) = words.first() {
+            self.event(name.span.start as usize, open.end as usize);
+            self.depth += 1;
+            self.empty = true;
+        }
+    }
+
+    fn close(&mut self, end: usize) {
+        self.event(end.saturating_sub(1), end);
+        self.depth -= 1;
+        self.empty = false;
+    }
+}
+
+/// The newlines in `s`. Counted in bytes, 128 at a time: counting each into a `usize`
+/// was 8% of the time of `parse` on a large file.
+fn count_lines(s: &[u8]) -> usize {
+    let mut blocks = s.chunks_exact(128);
+    let mut n = 0;
+    for block in &mut blocks {
+        n += block.iter().fold(0u8, |c, &b| c + u8::from(b == b'\n')) as usize;
+    }
+    n + blocks.remainder().iter().filter(|&&b| b == b'\n').count()
+}
+
+/// The start of the line after `from` (where a statement, `{` or `}` ended) when it
+/// comes before `to` (where the next one starts) and only blanks or a comment come
+/// between: a parse can start there as at the start of a statement.
+fn clean_line_start(src: &[u8], from: usize, to: usize) -> Option<usize> {
+    let gap = src.get(from..to)?;
+    let newline = memchr::memchr(b'\n', gap)?;
+    let before = &gap[..newline];
+    match before.iter().find(|&&b| !matches!(b, b' ' | b'\t' | b'\r')) {
+        None | Some(b'#') => Some(from + newline + 1),
+        Some(_) => None,
+    }
+}
+
+/// The first parse of `src`: its syntax errors, and its chunks when it has none; in
+/// two halves at once when `halves`, and the halves can be joined.
+fn plan(src: &[u8], spacing: usize, halves: bool) -> (Plan, Vec<SyntaxError>) {
+    if halves
+        && let Some(cut) = cut_point(src)
+        && let Some(plan) = plan_halves(src, cut, spacing)
+    {
+        return (plan, Vec::new());
+    }
+    let mut scout = Scout::new(src, 0, 1, spacing);
+    let (errors, _comments) = parse_with(src, FileId(0), &mut scout);
+    let starts = if errors.is_empty() {
+        let mut starts = vec![FIRST];
+        starts.append(&mut scout.starts);
+        starts
+    } else {
+        Vec::new()
+    };
+    (Plan { starts }, errors)
+}
+
+/// The start of the first chunk.
+const FIRST: Start = Start {
+    at: 0,
+    line: 1,
+    depth: 0,
+    empty: true,
+};
 
 /// Where to cut a file in two: the start of the first line after its middle.
 fn cut_point(src: &[u8]) -> Option<usize> {
@@ -603,42 +884,31 @@ fn cut_point(src: &[u8]) -> Option<usize> {
     Some(middle + newline + 1).filter(|&cut| cut < src.len())
 }
 
-/// Parses the whole of `src`, writing its statements as a `parsed` list in pieces;
-/// returns them and the syntax errors.
-fn stream_whole(src: &[u8], indent: Option<usize>) -> (Vec<Vec<u8>>, Vec<SyntaxError>) {
-    let mut sink = Stream::new(indent, PARSED_DEPTH, Lines::new(src));
-    sink.j.begin(b'[');
-    let (errors, _comments) = parse_with(src, FileId(0), &mut sink);
-    sink.j.end(b']');
-    (sink.finish(), errors)
-}
-
-/// The compact `parsed` list of `src`, its two halves (cut at `cut`) parsed by two
-/// threads. `None` when the halves cannot be joined (the cut fell inside a statement,
-/// a quoted string or a Lua block) or the file has errors: then it is parsed whole.
-fn stream_halves(src: &[u8], cut: usize) -> Option<Vec<Vec<u8>>> {
+/// The first parse of `src` in two halves (cut at `cut`) read by two threads. `None`
+/// when the halves cannot be joined (the cut fell inside a statement, a quoted string
+/// or a Lua block) or the file has errors: then it is read whole.
+fn plan_halves(src: &[u8], cut: usize, spacing: usize) -> Option<Plan> {
     let (first, second) = std::thread::scope(|s| {
-        // A thread that cannot be started (a limit on threads) means: parse it whole.
+        // A thread that cannot be started (a limit on threads) means: read it whole.
         let second = std::thread::Builder::new().spawn_scoped(s, || {
-            // The depth is unknown (it only matters for indentation): high enough to
-            // close the blocks opened before the cut.
-            let mut sink = Stream::new(None, usize::MAX / 2, Lines::from(src, cut));
-            // The first statement follows another one, unless the first half says
-            // otherwise (see below).
-            sink.j.empty = false;
-            let end = parse_part(src, cut, Part::Second, &mut sink);
-            sink.j.end(b']');
-            (sink.finish(), end)
+            // Lines and depth counted from the cut; the first half's are added below.
+            let mut scout = Scout::new(src, cut, 0, spacing);
+            let end = parse_part(src, cut, Part::Second, &mut scout);
+            (scout.starts, end)
         });
-        let mut sink = Stream::new(None, PARSED_DEPTH, Lines::new(src));
-        sink.j.begin(b'[');
-        let end = parse_part(src, cut, Part::First, &mut sink);
-        let empty = sink.j.empty;
+        let mut scout = Scout::new(src, 0, 1, spacing);
+        let end = parse_part(src, cut, Part::First, &mut scout);
+        let at_cut = Start {
+            at: cut,
+            line: scout.line + count_lines(&src[scout.pos.min(cut)..cut]),
+            depth: end.open as isize,
+            empty: scout.empty,
+        };
         let second = second.ok().and_then(|h| h.join().ok());
-        ((sink.finish(), end, empty), second)
+        ((scout.starts, end, at_cut), second)
     });
-    let (mut pieces, a, empty) = first;
-    let (mut rest, b) = second?;
+    let (first, a, at_cut) = first;
+    let (second, b) = second?;
     let joins = a.errors.is_empty()
         && b.errors.is_empty()
         && !a.inside
@@ -647,12 +917,313 @@ fn stream_halves(src: &[u8], cut: usize) -> Option<Vec<Vec<u8>>> {
     if !joins {
         return None;
     }
-    if empty && rest.first().and_then(|p| p.first()) == Some(&b',') {
-        // The first half ended just after a `{`: no comma before the next statement.
-        rest[0].remove(0);
+    let mut starts = Vec::with_capacity(first.len() + second.len() + 2);
+    starts.push(FIRST);
+    starts.extend(first);
+    starts.push(at_cut);
+    starts.extend(second.into_iter().map(|s| Start {
+        line: s.line + at_cut.line,
+        depth: s.depth + at_cut.depth,
+        ..s
+    }));
+    // Increasing by construction; kept so even if a start were out of place.
+    starts.dedup_by(|b, a| b.at <= a.at);
+    Some(Plan { starts })
+}
+
+/// Writes chunk `k` of `src` (from its start to the next one) as JSON: the first opens
+/// the `parsed` list, the last closes it. Returns the last piece, not handed on.
+fn chunk<E: FnMut(Vec<u8>) -> Vec<u8>>(
+    src: &[u8],
+    starts: &[Start],
+    k: usize,
+    indent: Option<usize>,
+    t: &Tuning,
+    buf: Vec<u8>,
+    emit: E,
+) -> Vec<u8> {
+    let s = starts[k];
+    let next = starts.get(k + 1).map(|n| n.at);
+    let end = next.unwrap_or(src.len()).min(src.len());
+    // Inside the list at depth 0; one `{` and one `[` more per open block.
+    let depth = PARSED_DEPTH + 1 + 2 * usize::try_from(s.depth).unwrap_or(0);
+    let lines = Lines {
+        src,
+        pos: s.at.min(src.len()),
+        line: s.line,
+    };
+    let mut sink = Stream::new(indent, depth, lines, buf, t.full, emit);
+    if next.is_some() {
+        sink.stop = end;
     }
-    pieces.extend(rest);
-    Some(pieces)
+    if k == 0 {
+        sink.j.depth = PARSED_DEPTH;
+        sink.j.begin(b'[');
+    } else {
+        sink.j.empty = s.empty;
+    }
+    // Read as the part after a cut: a `}` closes a block opened in an earlier chunk.
+    // The errors are those of an early end (blocks still open): the file has none.
+    parse_part(&src[..end], s.at, Part::Second, &mut sink);
+    if next.is_none() {
+        sink.j.end(b']');
+    }
+    sink.finish()
+}
+
+/// Writes the `parsed` list of a planned file to `out`: in chunks by worker threads
+/// when it has some, else parsed whole on this thread.
+fn write_planned(p: &Planned, indent: Option<usize>, out: &mut dyn Write) -> io::Result<()> {
+    if p.plan.starts.len() > 1 && p.t.workers > 0 {
+        write_chunks(&p.src, &p.plan.starts, indent, &p.t, out)
+    } else {
+        write_whole(&p.src, indent, &p.t, out)
+    }
+}
+
+/// Parses the whole of `src` (errors and all), writing its `parsed` list to `out` as
+/// it goes.
+fn write_whole(
+    src: &[u8],
+    indent: Option<usize>,
+    t: &Tuning,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut failed = None;
+    let mut sink = Stream::new(
+        indent,
+        PARSED_DEPTH,
+        Lines::new(src),
+        Vec::with_capacity(t.full + 4096),
+        t.full,
+        |mut piece: Vec<u8>| {
+            // After a failed write the parse goes on (it cannot be stopped), unwritten.
+            if failed.is_none()
+                && let Err(e) = out.write_all(&piece)
+            {
+                failed = Some(e);
+            }
+            piece.clear();
+            piece
+        },
+    );
+    sink.j.begin(b'[');
+    parse_with(src, FileId(0), &mut sink);
+    sink.j.end(b']');
+    let last = sink.finish();
+    match failed {
+        Some(e) => Err(e),
+        None => out.write_all(&last),
+    }
+}
+
+/// The pieces of the chunks between the worker threads and the writing thread.
+struct Window {
+    /// The chunks taken by a worker so far.
+    taken: usize,
+    /// The chunk being written: its pieces are written as they come.
+    writing: usize,
+    /// Each chunk's pieces not yet written, and whether it has been parsed to its end.
+    ready: Vec<(VecDeque<Vec<u8>>, bool)>,
+    /// Bytes in `ready`: past `Tuning::window`, the chunks after `writing` wait.
+    held: usize,
+    /// Written pieces, for the next ones.
+    spare: Vec<Vec<u8>>,
+    /// The output failed: the workers stop.
+    stop: bool,
+    /// Workers still running, and whether one stopped in the middle of a chunk.
+    alive: usize,
+    broken: bool,
+}
+
+struct Shared {
+    window: Mutex<Window>,
+    changed: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Window> {
+        // The state stays consistent through a panic elsewhere (counted in `broken`).
+        self.window.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn wait<'g>(&self, g: MutexGuard<'g, Window>) -> MutexGuard<'g, Window> {
+        self.changed.wait(g).unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A piece of chunk `k` parsed (its last one when `last`); waits while the window is
+    /// full, unless `k` is being written. Returns the buffer for the next piece.
+    fn hand(&self, k: usize, piece: Vec<u8>, last: bool, t: &Tuning) -> Vec<u8> {
+        let mut w = self.lock();
+        while !w.stop && k != w.writing && w.held >= t.window {
+            w = self.wait(w);
+        }
+        if w.stop {
+            let mut piece = piece;
+            piece.clear();
+            return piece;
+        }
+        w.held += piece.len();
+        w.ready[k].0.push_back(piece);
+        w.ready[k].1 = last;
+        let next = w.spare.pop();
+        drop(w);
+        self.changed.notify_all();
+        next.unwrap_or_else(|| Vec::with_capacity(t.full + 4096))
+    }
+}
+
+/// Counts a worker out when it ends, even by a panic.
+struct Alive<'a>(&'a Shared);
+
+impl Drop for Alive<'_> {
+    fn drop(&mut self) {
+        let mut w = self.0.lock();
+        w.alive -= 1;
+        w.broken |= std::thread::panicking();
+        drop(w);
+        self.0.changed.notify_all();
+    }
+}
+
+/// A worker: takes the next chunk, parses it, hands its pieces on; until none is left.
+fn work(shared: &Shared, src: &[u8], starts: &[Start], indent: Option<usize>, t: &Tuning) {
+    let _alive = Alive(shared);
+    loop {
+        let (k, buf) = {
+            let mut w = shared.lock();
+            if w.stop || w.taken == starts.len() {
+                return;
+            }
+            w.taken += 1;
+            (w.taken - 1, w.spare.pop())
+        };
+        let buf = buf.unwrap_or_else(|| Vec::with_capacity(t.full + 4096));
+        let last = chunk(src, starts, k, indent, t, buf, |piece| {
+            shared.hand(k, piece, false, t)
+        });
+        shared.hand(k, last, true, t);
+    }
+}
+
+/// Spare pieces kept for reuse.
+const SPARE: usize = 4;
+
+/// Writes the chunks of `src`, parsed by worker threads, to `out` in order: at most
+/// `window` bytes (and a piece per worker) wait, so memory does not grow with the
+/// output.
+fn write_chunks(
+    src: &[u8],
+    starts: &[Start],
+    indent: Option<usize>,
+    t: &Tuning,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let n = starts.len();
+    let shared = Shared {
+        window: Mutex::new(Window {
+            taken: 0,
+            writing: 0,
+            ready: (0..n).map(|_| (VecDeque::new(), false)).collect(),
+            held: 0,
+            spare: Vec::new(),
+            stop: false,
+            alive: 0,
+            broken: false,
+        }),
+        changed: Condvar::new(),
+    };
+    std::thread::scope(|s| {
+        let mut workers = Vec::new();
+        for _ in 0..t.workers {
+            shared.lock().alive += 1;
+            let worker = std::thread::Builder::new()
+                .spawn_scoped(s, || work(&shared, src, starts, indent, t));
+            match worker {
+                Ok(w) => workers.push(w),
+                Err(_) => shared.lock().alive -= 1,
+            }
+        }
+        if workers.is_empty() {
+            // No thread could be started (a limit on threads): one parse, here.
+            return write_whole(src, indent, t, out);
+        }
+        let written = write_in_order(&shared, n, out);
+        if written.is_err() {
+            shared.lock().stop = true;
+            shared.changed.notify_all();
+        }
+        // Joined here, not by the scope, which would pass a worker's panic on (the
+        // writing has already failed then, with an error).
+        for w in workers {
+            let _ = w.join();
+        }
+        written
+    })
+}
+
+/// The writing side of [`write_chunks`].
+fn write_in_order(shared: &Shared, n: usize, out: &mut dyn Write) -> io::Result<()> {
+    loop {
+        let piece = {
+            let mut w = shared.lock();
+            loop {
+                if w.writing == n {
+                    return Ok(());
+                }
+                let k = w.writing;
+                if let Some(piece) = w.ready[k].0.pop_front() {
+                    break piece;
+                }
+                if w.ready[k].1 {
+                    w.writing += 1;
+                    shared.changed.notify_all();
+                    continue;
+                }
+                if w.broken || w.alive == 0 {
+                    return Err(io::Error::other("a thread parsing the file stopped"));
+                }
+                w = shared.wait(w);
+            }
+        };
+        let written = out.write_all(&piece);
+        let mut piece = piece;
+        let mut w = shared.lock();
+        w.held -= piece.len();
+        if w.spare.len() < SPARE {
+            piece.clear();
+            w.spare.push(piece);
+        }
+        drop(w);
+        shared.changed.notify_all();
+        written?;
+    }
+}
+
+/// The compact `parsed` list of `src` written from the chunks of its first parse in
+/// two halves cut at `cut` (and cut again every 64 bytes or so where a parse can
+/// start), one chunk after the other. `None` when the halves cannot be joined (or the
+/// file has errors).
+fn stream_halves(src: &[u8], cut: usize) -> Option<Vec<Vec<u8>>> {
+    let plan = plan_halves(src, cut, 64)?;
+    Some(chunks_in_memory(src, &plan, None))
+}
+
+/// The chunks of a plan written one after the other, in memory.
+fn chunks_in_memory(src: &[u8], plan: &Plan, indent: Option<usize>) -> Vec<Vec<u8>> {
+    let t = Tuning {
+        full: PIECE - 4096,
+        ..Tuning::new()
+    };
+    let mut pieces = Vec::new();
+    for k in 0..plan.starts.len() {
+        let last = chunk(src, &plan.starts, k, indent, &t, Vec::new(), |piece| {
+            pieces.push(piece);
+            Vec::new()
+        });
+        pieces.push(last);
+    }
+    pieces
 }
 
 #[cfg(test)]
@@ -741,8 +1312,114 @@ mod tests {
                     "{}",
                     String::from_utf8_lossy(src)
                 );
+                // Parsed twice, as a large file is: in chunks by threads, through a
+                // window of a few bytes; by one thread; parsed whole the second time.
+                for t in tunings() {
+                    let twice = stream_with(path.clone(), src.clone(), indent, t).to_vec(indent);
+                    assert_eq!(
+                        String::from_utf8_lossy(&twice),
+                        String::from_utf8_lossy(&tree),
+                        "{t:?}: {}",
+                        String::from_utf8_lossy(src)
+                    );
+                }
             }
         }
+    }
+
+    /// Small sizes, so that small files go the way of large ones.
+    fn tunings() -> Vec<Tuning> {
+        let t = Tuning {
+            two_passes: 0,
+            spacing: Some(0),
+            full: 8,
+            window: 40,
+            workers: 2,
+        };
+        vec![
+            t,
+            Tuning { workers: 1, ..t },
+            Tuning { workers: 0, ..t },
+            Tuning {
+                spacing: Some(50),
+                workers: 3,
+                window: 0,
+                ..t
+            },
+        ]
+    }
+
+    /// An output that fails after `left` bytes.
+    struct Failing {
+        left: usize,
+        writes: usize,
+    }
+
+    impl Write for Failing {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.writes += 1;
+            if self.left == 0 {
+                return Err(io::ErrorKind::BrokenPipe.into());
+            }
+            let n = buf.len().min(self.left);
+            self.left -= n;
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A closed output (EPIPE) at any point ends the write with the error, without
+    /// waiting for threads that wait for room in the window, and without a panic.
+    #[test]
+    fn write_error_ends_the_parse() {
+        let src = b"http {\n server {\n listen 80;\n }\n}\n".repeat(200);
+        let whole = stream(PathBuf::from("f.conf"), src.clone(), None).to_vec(None);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.conf");
+        for t in tunings() {
+            let payload = stream_with(path.clone(), src.clone(), None, t);
+            for left in [0, 1, 100, 5000, whole.len() - 1] {
+                let mut out = Failing { left, writes: 0 };
+                let e = payload.write(None, &mut out).unwrap_err();
+                assert_eq!(e.kind(), io::ErrorKind::BrokenPipe, "{t:?} {left}");
+            }
+            let mut out = Failing {
+                left: usize::MAX,
+                writes: 0,
+            };
+            payload.write(None, &mut out).unwrap();
+            assert!(out.writes > 10, "{t:?}: written in pieces");
+        }
+    }
+
+    /// The first parse finds where chunks can start: at clean line starts only, with
+    /// the line, depth and whether the list is empty there; none in a file with errors.
+    #[test]
+    fn chunk_starts() {
+        let src = b"a {\n  b; # x\n  c \"\nd\";\n}\ne;\n";
+        let (p, errors) = plan(src, 0, false);
+        assert!(errors.is_empty());
+        let starts: Vec<_> = p
+            .starts
+            .iter()
+            .map(|s| (s.at, s.line, s.depth, s.empty))
+            .collect();
+        // At every line start but the one inside the quoted string (before `d`).
+        assert_eq!(
+            starts,
+            [
+                (0, 1, 0, true),
+                (4, 2, 1, true),
+                (13, 3, 1, false),
+                (23, 5, 1, false),
+                (25, 6, 0, false)
+            ]
+        );
+        let (p, errors) = plan(b"a {\n b;\n", 0, false);
+        assert!(!errors.is_empty() && p.starts.is_empty());
     }
 
     /// Cut at the start of every line of every grammar test file and of inputs made to
@@ -764,9 +1441,41 @@ mod tests {
         inputs.extend(tricky.iter().map(|t| t.to_vec()));
         let mut joined = 0;
         for src in &inputs {
+            for indent in [Some(0), Some(3)] {
+                // Chunks at every place the whole first parse finds, indented.
+                let (whole, errors) = stream_whole(src, indent);
+                let (p, _) = plan(src, 0, false);
+                if errors.is_empty() {
+                    assert_eq!(
+                        String::from_utf8_lossy(&chunks_in_memory(src, &p, indent).concat()),
+                        String::from_utf8_lossy(&whole.concat()),
+                        "{}",
+                        String::from_utf8_lossy(src)
+                    );
+                } else {
+                    assert!(p.starts.is_empty());
+                }
+            }
             let (whole, errors) = stream_whole(src, None);
             let whole = whole.concat();
             for (i, _) in src.iter().enumerate().filter(|(_, b)| **b == b'\n') {
+                for spacing in [0, 30] {
+                    if let Some(plan) = plan_halves(src, i + 1, spacing) {
+                        assert!(plan.starts.windows(2).all(|w| w[0].at < w[1].at));
+                        for indent in [None, Some(2)] {
+                            let (whole, _) = stream_whole(src, indent);
+                            assert_eq!(
+                                String::from_utf8_lossy(
+                                    &chunks_in_memory(src, &plan, indent).concat()
+                                ),
+                                String::from_utf8_lossy(&whole.concat()),
+                                "cut at {} of {}",
+                                i + 1,
+                                String::from_utf8_lossy(src)
+                            );
+                        }
+                    }
+                }
                 if let Some(halves) = stream_halves(src, i + 1) {
                     assert!(errors.is_empty(), "{}", String::from_utf8_lossy(src));
                     assert_eq!(
