@@ -21,25 +21,29 @@ bin=$PWD/target/release/nginx-mtls-lint
 # nginx holds every log file open; the trees need a few thousand descriptors.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-# Best wall time of N runs, with the CPU time (user+sys) and peak RSS of that run; a
-# run that exits with a code not in OK (e.g. 0,1) stops the benchmark.
+# Best wall time of N runs, with the CPU time (user+sys) and peak RSS of that run
+# (measured by GNU time: a child of Python would count Python's memory); a run that
+# exits with a code not in OK (e.g. 0,1) stops the benchmark.
 best() {
   local n=$1 ok=$2; shift 2
   python3 - "$n" "$ok" "$@" <<'PY'
-import os, subprocess, sys, time
+import os, subprocess, sys, tempfile, time
 n = int(sys.argv[1]); ok = [int(c) for c in sys.argv[2].split(",")]; cmd = sys.argv[3:]
 best = None
-for _ in range(n):
-    t = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, ru = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t
-    # nginx -t must pass: a failed run measures nothing.
-    if os.waitstatus_to_exitcode(status) not in ok:
-        sys.exit(f"{cmd[0]} failed: exit {os.waitstatus_to_exitcode(status)}")
-    if best is None or wall < best[0]:
-        best = (wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024)
-print(f"{best[0]:.3f} {best[1]:.3f} {best[2]:.0f}")
+with tempfile.NamedTemporaryFile() as out:
+    for _ in range(n):
+        t = time.perf_counter()
+        r = subprocess.run(["/usr/bin/time", "-f", "%U %S %M", "-o", out.name] + cmd,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wall = time.perf_counter() - t
+        # nginx -t must pass: a failed run measures nothing.
+        if r.returncode not in ok:
+            sys.exit(f"{cmd[0]} failed: exit {r.returncode}")
+        user, system, rss = open(out.name).read().split()[-3:]
+        run = (wall, float(user) + float(system), int(rss) / 1024)
+        if best is None or run[0] < best[0]:
+            best = run
+print(f"{best[0]:.3f} {best[1]:.3f} {best[2]:.1f}")
 PY
 }
 

@@ -47,19 +47,26 @@ for i in range(n):
     print(f"  server {{ listen 127.0.0.1:{20000 + i % 50} ssl; server_name s{i}.bench; ssl_verify_client {mode}; {trust} location / {{ return 200; }} }}")
 print("}")
 PY
+# The same servers, ten of them: what a call costs when the configuration is small.
+{ head -4 bench.conf; grep -m 10 '^  server {' bench.conf; echo '}'; } > small.conf
 
+# Best wall time of RUNS runs in milliseconds, and the largest peak RSS in MiB (GNU
+# time measures it: a child of Python would count Python's own memory).
 best() {
   python3 - "$runs" "$@" <<'PY'
-import subprocess, sys, time
+import subprocess, sys, tempfile, time
 n = int(sys.argv[1]); cmd = sys.argv[2:]
-times = []
-for _ in range(n):
-    t0 = time.perf_counter()
-    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    times.append(time.perf_counter() - t0)
-    if r.returncode not in (0, 1):
-        sys.exit(f"{cmd[0]} failed: {r.returncode}")
-print(f"{min(times) * 1000:.1f}")
+times = []; rss = 0
+with tempfile.NamedTemporaryFile() as out:
+    for _ in range(n):
+        t0 = time.perf_counter()
+        r = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", out.name] + cmd,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - t0)
+        if r.returncode not in (0, 1):
+            sys.exit(f"{cmd[0]} failed: {r.returncode}")
+        rss = max(rss, int(open(out.name).read().split()[-1]))
+print(f"{min(times) * 1000:.1f} | {rss / 1024:.1f}")
 PY
 }
 # Many `openssl verify` runs (one per server), as a script would do it.
@@ -74,6 +81,7 @@ c = collections.Counter(x["ssl_client_verify"] for x in r)
 print(len(r), ", ".join(f"{v}: {n}" for v, n in sorted(c.items())))')
 peer_says=$(openssl verify -crl_check_all -CAfile root.crt -CRLfile crl.pem -untrusted int.crt client.crt 2>&1 | tail -1)
 one_tool=$(best "$bin" verify --config bench.conf --listen 127.0.0.1:20000 --sni s0.bench --cert client-chain.pem)
+one_small=$(best "$bin" verify --config small.conf --listen 127.0.0.1:20000 --sni s0.bench --cert client-chain.pem)
 one_json=$(best "$bin" verify --config bench.conf --listen 127.0.0.1:20000 --sni s0.bench --cert client-chain.pem --format json)
 all_tool=$(best "$bin" verify --config bench.conf --cert client-chain.pem --format json)
 one_peer=$(best openssl verify -CAfile root.crt -untrusted int.crt client.crt)
@@ -85,12 +93,13 @@ Config: $servers mTLS servers on 50 sockets (127.0.0.1:20000-20049), 4 trust lay
 (root; root+int bundle; root + CRLs for root and int; root + ssl_trusted_certificate int,
 depth 2), 3 verify modes. Client: EC P-256 leaf + intermediate (PEM). $(nproc) CPU(s),
 $(openssl version | cut -d' ' -f1-2). Best of $runs runs (3 for the last row), milliseconds,
-wall clock including process start. Same answer from both: the tool's
+wall clock including process start (GNU time's own start, about 0.5 ms, included). Same answer from both: the tool's
 \`ssl_client_verify\` over all servers: $verdicts; \`openssl verify\` says \`$peer_says\`.
 
-| what | command | ms |
-|---|---|---|
+| what | command | ms | peak RSS (MiB) |
+|---|---|---|---|
 | tool, one server | \`verify --listen 127.0.0.1:20000 --sni s0.bench --cert client-chain.pem\` | $one_tool |
+| tool, one server of a 10-server configuration | same with \`--config small.conf\` | $one_small |
 | tool, one server, JSON | same with \`--format json\` | $one_json |
 | tool, every server ($results results) | \`verify --cert client-chain.pem --format json\` | $all_tool |
 | peer, one chain | \`openssl verify -CAfile root.crt -untrusted int.crt client.crt\` | $one_peer |

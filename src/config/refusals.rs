@@ -9,7 +9,6 @@
 //! [`Refused::not_checked`]; the others are unknown, as nginx says.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 
 use smallvec::SmallVec;
 
@@ -172,7 +171,7 @@ pub fn refusals(config: &Config, version: (u32, u32, u32), extra: &[String]) -> 
     let foreign = loads_foreign_module(config);
     let mut out = Vec::new();
     // (block, name) of the directives already set, for `is duplicate`.
-    let mut seen: HashSet<(usize, &'static str)> = HashSet::new();
+    let mut seen: rustc_hash::FxHashSet<(usize, &'static str)> = Default::default();
     let mut contexts = Contexts::default();
     let mut templates: std::collections::HashMap<super::FileId, bool> = Default::default();
     config.walk(&mut |v| {
@@ -188,9 +187,12 @@ pub fn refusals(config: &Config, version: (u32, u32, u32), extra: &[String]) -> 
         // template placeholder where a name should be is no directive (MTLS013 says the
         // file is a template).
         if name == "include"
-            || ["${", "{{", "}}", "{%", "%}", "<%", "%>"]
-                .iter()
-                .any(|t| name.contains(t))
+            || (name
+                .bytes()
+                .any(|b| matches!(b, b'$' | b'{' | b'}' | b'%' | b'<'))
+                && ["${", "{{", "}}", "{%", "%}", "<%", "%>"]
+                    .iter()
+                    .any(|t| name.contains(t)))
         {
             return;
         }

@@ -3,7 +3,7 @@
 
 /// The kind of template a file's text looks like, if any.
 pub fn template_kind(src: &[u8]) -> Option<&'static str> {
-    let has = |needle: &[u8]| src.windows(needle.len()).any(|w| w == needle);
+    let has = |needle: &[u8]| memchr::memmem::find(src, needle).is_some();
     if has(b"{{") && has(b"}}") {
         return Some("a Jinja/Go template ({{ ... }})");
     }
@@ -44,17 +44,14 @@ fn templated_name(name: &[u8]) -> Option<Braced> {
 
 /// The name of every closed `${name}` of a text.
 fn braced_names(src: &[u8]) -> impl Iterator<Item = &[u8]> {
-    src.windows(2)
-        .enumerate()
-        .filter(|(_, w)| *w == b"${")
-        .filter_map(move |(i, _)| {
-            let rest = &src[i + 2..];
-            let len = rest
-                .iter()
-                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_' || **b == b'.')
-                .count();
-            (rest.get(len) == Some(&b'}')).then(|| &rest[..len])
-        })
+    memchr::memmem::find_iter(src, b"${").filter_map(move |i| {
+        let rest = &src[i + 2..];
+        let len = rest
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_' || **b == b'.')
+            .count();
+        (rest.get(len) == Some(&b'}')).then(|| &rest[..len])
+    })
 }
 
 /// A word that is (or holds) a template placeholder: `{{ x }}`, `{% x %}`, `<% x %>`,

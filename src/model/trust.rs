@@ -76,6 +76,11 @@ impl CertFiles {
         out
     }
 
+    /// Reads the files now, if they were not read yet (the other callers wait for it).
+    pub fn prefetch(&self) {
+        self.loaded();
+    }
+
     /// The files, read on the first call (the other callers wait for it).
     fn loaded(&self) -> &[Result<Bundle, LoadError>] {
         self.files.get_or_init(|| {

@@ -175,13 +175,31 @@ pub fn check(cx: &Context<'_>) -> Vec<Finding> {
         .collect();
     // The directive checks of MTLS005-MTLS010 walk the configuration once for all six.
     let shared = support::SharedRefusals::default();
+    // What several rules wait for is started first, so that the other thread does not
+    // wait for it: the trust files (read when every rule runs: MTLS102 reads them all)
+    // and the directive checks.
+    let read_files = cx.options.select.is_none();
+    let refusals = rules
+        .iter()
+        .any(|r| support::DIRECTIVE_CHECKS.contains(&r.info().code));
+    let first: Vec<Box<dyn Fn() + Sync + '_>> = [
+        read_files.then(|| Box::new(|| cx.files.prefetch()) as Box<dyn Fn() + Sync>),
+        refusals.then(|| Box::new(|| shared.compute(cx)) as Box<dyn Fn() + Sync>),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let work = || {
         let _lent = shared.enter();
         let mut done = Vec::new();
         loop {
             let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(rule) = rules.get(i) else {
+            if let Some(job) = first.get(i) {
+                job();
+                continue;
+            }
+            let Some(rule) = rules.get(i - first.len()) else {
                 return done;
             };
             let mut found = Vec::new();
@@ -240,6 +258,14 @@ mod tests {
         }
         found.sort();
         assert_eq!(found, REFUSING);
+        let mut checks: Vec<&str> = registry()
+            .iter()
+            .map(|r| r.info())
+            .filter(|i| i.source.contains("directive_findings("))
+            .map(|i| i.code)
+            .collect();
+        checks.sort();
+        assert_eq!(checks, support::DIRECTIVE_CHECKS);
     }
 
     #[test]

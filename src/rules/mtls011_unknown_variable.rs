@@ -70,9 +70,9 @@ crate::rule_info!(
     "mtls011_unknown_variable.rs"
 );
 
-/// The namespace a directive is in, from the names of its enclosing blocks.
-pub fn namespace(context: &[String]) -> Option<Namespace> {
-    match context.first().map(String::as_str) {
+/// Where a variable is defined and used: the outermost block, `http` or `stream`.
+fn namespace_of(outermost: Option<&str>) -> Option<Namespace> {
+    match outermost {
         Some("http") => Some(Namespace::Http),
         Some("stream") => Some(Namespace::Stream),
         _ => None,
@@ -169,6 +169,11 @@ fn never_compiled(name: &str, version: Version) -> bool {
 
 /// Names captured by `(?<name>...)`, `(?P<name>...)` or `(?'name'...)` in a text.
 fn named_captures(s: &str, out: &mut HashSet<String>) {
+    // Most words have no group at all: one search for `(?` instead of three.
+    let b = s.as_bytes();
+    if !memchr::memchr_iter(b'(', b).any(|i| b.get(i + 1) == Some(&b'?')) {
+        return;
+    }
     for start in ["(?<", "(?P<", "(?'"] {
         let mut rest = s;
         while let Some(i) = rest.find(start) {
@@ -203,8 +208,12 @@ fn var_name(w: &Word) -> Option<String> {
 fn scan(config: &Config, version: Version) -> Scan<'_> {
     let mut s = Scan::default();
     config.walk(&mut |v| {
-        let names = v.context_names();
-        let Some(ns) = namespace(&names) else {
+        // The outermost block (the namespace), without collecting every name above.
+        let outermost = match v.context.first() {
+            Some(c) => Some(c.as_str().into()),
+            None => v.parents.first().map(|p| p.name.as_str()),
+        };
+        let Some(ns) = namespace_of(outermost.as_deref()) else {
             return;
         };
         let d = v.directive;
@@ -254,9 +263,9 @@ fn scan(config: &Config, version: Version) -> Scan<'_> {
         // A "directive" such as `<%=` or `{{` is a template's, not nginx's.
         let identifier = name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
             && !d.args.iter().any(|a| {
-                [b"<%".as_slice(), b"%>", b"{{", b"}}", b"{%", b"%}"]
-                    .iter()
-                    .any(|m| a.value.windows(2).any(|w| w == *m))
+                a.value
+                    .windows(2)
+                    .any(|w| matches!(w, b"<%" | b"%>" | b"{{" | b"}}" | b"{%" | b"%}"))
             });
         if (!in_map && (!identifier || never_compiled(&name, version)))
             || matches!(parent.as_deref(), Some("geo") | Some("split_clients"))

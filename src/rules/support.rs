@@ -156,7 +156,23 @@ thread_local! {
 #[derive(Clone, Default)]
 pub struct SharedRefusals(std::sync::Arc<std::sync::OnceLock<Vec<Refused>>>);
 
+/// The rules that report [`SharedRefusals`].
+pub const DIRECTIVE_CHECKS: &[&str] = &[
+    "MTLS005", "MTLS006", "MTLS007", "MTLS008", "MTLS009", "MTLS010",
+];
+
 impl SharedRefusals {
+    /// Computes the refusals now (the other callers wait for it).
+    pub fn compute(&self, cx: &super::rule::Context<'_>) {
+        self.0.get_or_init(|| {
+            refusals(
+                cx.config,
+                cx.options.nginx_version,
+                &cx.options.extra_directives,
+            )
+        });
+    }
+
     /// Lends the refusals to the rules run on this thread until the guard is dropped.
     pub fn enter(&self) -> SharedGuard {
         SHARED.with(|s| *s.borrow_mut() = Some(self.clone()));
