@@ -1,29 +1,50 @@
 #!/usr/bin/env bash
-# Benchmark of `nginx-mtls-lint logs` against wc -l, awk and GoAccess on one generated
-# access log in an mTLS log_format (the `mtls` format of tests/logs_e2e.rs).
+# Benchmark of `nginx-mtls-lint logs` against wc -l, mawk and GoAccess on one generated
+# access log in an mTLS log_format (the `mtls` format of tests/logs_e2e.rs), in three
+# series: the plain file, the same log gzipped (`gzip -6`, gzip's default and what
+# logrotate writes), and the plain file piped on stdin.
 #
-#   benches/logs.sh [LINES]        # default 5000000; needs goaccess and GNU time
+#   benches/logs.sh [LINES]        # default 5000000; needs goaccess, mawk and GNU time
+#
+# Environment:
+#   RUNS=3          runs per tool (fastest wall time, smallest CPU time, largest RSS)
+#   BENCH_DIR=DIR   where the logs are generated (kept and reused across runs)
+#   BIN=PATH        the binary measured (default: target/release/nginx-mtls-lint, built)
+#   BASELINE=PATH   also measure this binary (e.g. an older build) in the same run
+#   GOACCESS_MAX=N  GoAccess runs only up to N lines (default 1000000: it takes about
+#                   30 s at 5M lines); compare its lines/s across sizes
+#   SERIES="plain gz stdin"   which series to run
 #
 # Every tool reads the same file from the page cache (a warm-up `cat` runs first); each
-# is measured with /usr/bin/time -v (wall time and peak RSS). Prints a Markdown table.
+# is measured with /usr/bin/time -v (wall time and peak RSS; a pipeline is measured as a
+# whole, `sh -c`, CPU time summed over its processes). Prints one Markdown table a series.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 LINES=${1:-5000000}
 WORK=${BENCH_DIR:-$(mktemp -d)}
 LOG="$WORK/access-$LINES.log"
-BIN=target/release/nginx-mtls-lint
+GZ="$LOG.gz"
+RUNS=${RUNS:-3}
+GOACCESS_MAX=${GOACCESS_MAX:-1000000}
+SERIES=${SERIES:-plain gz stdin}
+BASELINE=${BASELINE:-}
 
-for t in goaccess /usr/bin/time awk; do
-  command -v "$t" >/dev/null || { echo "missing: $t (apt-get install goaccess time gawk)" >&2; exit 2; }
+for t in goaccess /usr/bin/time mawk gzip zcat; do
+  command -v "$t" >/dev/null || { echo "missing: $t (apt-get install goaccess time mawk gzip)" >&2; exit 2; }
 done
-cargo build --release --quiet
+if [[ -z ${BIN:-} ]]; then
+  BIN=target/release/nginx-mtls-lint
+  [[ -n ${CARGO_TARGET_DIR:-} ]] && BIN=$CARGO_TARGET_DIR/release/nginx-mtls-lint
+  cargo build --release --quiet
+fi
 
 FORMAT='$remote_addr - [$time_local] "$request" $status "$ssl_client_verify" "$ssl_client_s_dn" "$ssl_client_i_dn" "$ssl_client_serial" "$ssl_client_v_end" "$ssl_client_fingerprint" $server_name:$server_port "$ssl_server_name" "$http_user_agent"'
 
 if [[ ! -s $LOG ]]; then
   echo "generating $LINES lines in $LOG ..." >&2
-  # 2000 client certificates, 5000 client addresses, 3 servers; one second per 50 lines.
+  # 2000 client certificates, 35000 client addresses (more than --limit: the client
+  # table is full), 3 servers; one second per 50 lines.
   awk -v n="$LINES" 'BEGIN {
     split("SUCCESS SUCCESS SUCCESS SUCCESS SUCCESS SUCCESS NONE FAILED:certificate%20has%20expired FAILED:unable%20to%20get%20local%20issuer%20certificate FAILED:unsupported%20certificate%20purpose", v, " ");
     split("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec", mon, " ");
@@ -41,21 +62,21 @@ if [[ ! -s $LOG ]]; then
     }
   }' > "$LOG"
 fi
+if [[ ! -s $GZ ]]; then
+  echo "compressing $LOG with gzip -6 ..." >&2
+  gzip -6 -c "$LOG" > "$GZ.tmp" && mv "$GZ.tmp" "$GZ"
+fi
 SIZE=$(stat -c %s "$LOG")
-LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+GZSIZE=$(stat -c %s "$GZ")
 N=$(wc -l < "$LOG")
-cat "$LOG" > /dev/null
+cat "$LOG" "$GZ" > /dev/null
 
-# Each tool runs RUNS times (default 3; other work on the machine makes single runs
-# noisy): the fastest wall time, the smallest CPU time (user+sys) and the largest peak
-# RSS are reported. lines/s is lines / best wall time.
-RUNS=${RUNS:-3}
 measure() { # name, command...
   local name=$1; shift
   local best="" cpu="" rss=0 k out wall secs c r
   for ((k = 0; k < RUNS; k++)); do
     out="$WORK/time-$k.txt"
-    /usr/bin/time -v -o "$out" "$@" > "$WORK/out-${name// /_}.txt" 2>"$WORK/err.txt"
+    /usr/bin/time -v -o "$out" "$@" > "$WORK/out-${name//[^A-Za-z0-9._-]/_}.txt" 2>"$WORK/err.txt"
     wall=$(grep 'Elapsed (wall clock)' "$out" | awk '{print $NF}')
     secs=$(echo "$wall" | awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }')
     c=$(awk -F': ' '/User time|System time/ { s += $2 } END { print s }' "$out")
@@ -64,22 +85,78 @@ measure() { # name, command...
     if [[ -z $best ]] || awk -v a="$secs" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$secs; fi
     if [[ -z $cpu ]] || awk -v a="$c" -v b="$cpu" 'BEGIN { exit !(a < b) }'; then cpu=$c; fi
   done
-  awk -v n="$N" -v s="$best" -v c="$cpu" -v r="$rss" -v name="$name" 'BEGIN {
-    printf "| %-20s | %8.2f | %12.0f | %8.2f | %14.0f | %14.1f |\n", name, s, (s > 0 ? n / s : 0), c, (c > 0 ? n / c : 0), r / 1024 }'
+  NAME=$name awk -v n="$N" -v s="$best" -v c="$cpu" -v r="$rss" 'BEGIN { name = ENVIRON["NAME"]
+    printf "| %-30s | %8.2f | %12.0f | %8.2f | %14.0f | %14.1f |\n", name, s, (s > 0 ? n / s : 0), c, (c > 0 ? n / c : 0), r / 1024 }'
 }
 
+header() {
+  echo
+  echo "### $1"
+  echo
+  echo "| tool                           | wall (s) |      lines/s |  CPU (s) | lines/CPU-s    | peak RSS (MiB) |"
+  echo "|--------------------------------|---------:|-------------:|---------:|---------------:|---------------:|"
+}
+
+# Our tool, and the baseline binary when given: name suffix, binary.
+ours() { echo "nginx-mtls-lint $BIN"; [[ -n $BASELINE ]] && echo "baseline $BASELINE"; return 0; }
+
 GOFMT='%h - [%d:%t %^] "%r" %s %^'
+GOARGS=(--log-format="$GOFMT" --date-format=%d/%b/%Y --time-format=%T)
+AWKPROG='{c[$9]++} END {for (k in c) print k, c[k]}'
+go_ok() { (( N <= GOACCESS_MAX )); }
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 echo
-echo "$N lines, $((SIZE / 1048576)) MiB, $(nproc) CPUs, $(uname -m); binary: $BIN ($(git rev-parse --short HEAD 2>/dev/null || echo '?'))"
+echo "$N lines, $((SIZE / 1048576)) MiB plain, $((GZSIZE / 1048576)) MiB gzip -6; $(nproc) CPUs, $(uname -m); $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "binary: $BIN ($(git rev-parse --short HEAD 2>/dev/null || echo '?'))${BASELINE:+; baseline: $BASELINE}; RUNS=$RUNS"
+
+for series in $SERIES; do
+  case $series in
+    plain)
+      header "plain file ($N lines)"
+      measure "wc -l" wc -l "$LOG"
+      measure "mawk c[\$9]++" mawk "$AWKPROG" "$LOG"
+      while read -r tag bin; do
+        measure "$tag" "$bin" logs --log-format-string "$FORMAT" --format json "$LOG"
+        measure "$tag -j1" "$bin" logs --threads 1 --log-format-string "$FORMAT" --format json "$LOG"
+      done < <(ours)
+      if go_ok; then
+        RUNS=1 measure "goaccess" goaccess "$LOG" "${GOARGS[@]}" -o "$WORK/goaccess.json"
+      else
+        echo "| goaccess                       | (not run: more than GOACCESS_MAX=$GOACCESS_MAX lines) | | | | |"
+      fi
+      ;;
+    gz)
+      header ".gz file, gzip -6 ($N lines)"
+      measure "zcat \| wc -l" sh -c 'zcat "$1" | wc -l' sh "$GZ"
+      measure "zcat \| mawk c[\$9]++" sh -c 'zcat "$1" | mawk "$2"' sh "$GZ" "$AWKPROG"
+      while read -r tag bin; do
+        measure "$tag" "$bin" logs --log-format-string "$FORMAT" --format json "$GZ"
+        measure "$tag -j1" "$bin" logs --threads 1 --log-format-string "$FORMAT" --format json "$GZ"
+      done < <(ours)
+      if go_ok; then
+        RUNS=1 measure "zcat \| goaccess -" bash -c 'zcat "$1" | goaccess - "${@:3}" -o "$2"' sh "$GZ" "$WORK/goaccess-gz.json" "${GOARGS[@]}"
+      else
+        echo "| zcat \| goaccess -             | (not run: more than GOACCESS_MAX=$GOACCESS_MAX lines) | | | | |"
+      fi
+      ;;
+    stdin)
+      header "stdin: cat FILE | tool ($N lines)"
+      measure "cat \| wc -l" sh -c 'cat "$1" | wc -l' sh "$LOG"
+      measure "cat \| mawk c[\$9]++" sh -c 'cat "$1" | mawk "$2"' sh "$LOG" "$AWKPROG"
+      while read -r tag bin; do
+        measure "cat \| $tag -" sh -c 'cat "$1" | "$2" logs --log-format-string "$3" --format json -' sh "$LOG" "$bin" "$FORMAT"
+        measure "cat \| $tag -j1 -" sh -c 'cat "$1" | "$2" logs --threads 1 --log-format-string "$3" --format json -' sh "$LOG" "$bin" "$FORMAT"
+      done < <(ours)
+      if go_ok; then
+        RUNS=1 measure "cat \| goaccess -" bash -c 'cat "$1" | goaccess - "${@:3}" -o "$2"' sh "$LOG" "$WORK/goaccess-stdin.json" "${GOARGS[@]}"
+      else
+        echo "| cat \| goaccess -              | (not run: more than GOACCESS_MAX=$GOACCESS_MAX lines) | | | | |"
+      fi
+      ;;
+    *) echo "unknown series: $series" >&2; exit 2 ;;
+  esac
+done
 echo
-echo "| tool                 | wall (s) |      lines/s |  CPU (s) | lines/CPU-s    | peak RSS (MiB) |"
-echo "|----------------------|---------:|-------------:|---------:|---------------:|---------------:|"
-measure "wc -l" wc -l "$LOG"
-measure "awk c[\$9]++" awk '{c[$9]++} END {for (k in c) print k, c[k]}' "$LOG"
-measure "nginx-mtls-lint" "$BIN" logs --log-format-string "$FORMAT" --format json "$LOG"
-measure "nginx-mtls-lint -j1" "$BIN" logs --threads 1 --log-format-string "$FORMAT" --format json "$LOG"
-RUNS=1 measure "goaccess" goaccess "$LOG" --log-format="$GOFMT" --date-format=%d/%b/%Y --time-format=%T -o "$WORK/goaccess.json"
-echo
-echo "nginx-mtls-lint check: $(grep -o '"lines":{[^}]*}' "$WORK/out-nginx-mtls-lint.txt" | head -1)"
+echo "nginx-mtls-lint check: $(grep -o '"lines":{[^}]*}' "$WORK/out-nginx-mtls-lint.txt" 2>/dev/null | head -1)"
 echo "load average before/after: $LOAD0 / $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "work dir: $WORK"

@@ -490,17 +490,16 @@ impl<F: Files> Loader<F> {
         {
             return Some(f);
         }
-        let bytes = identity.and_then(|_| self.fs.read(path));
+        // The identity is looked up once (canonicalising a path reads every link on it).
+        let bytes = identity.and_then(|key| self.fs.read(path).map(|b| (key, b)));
         match bytes {
-            Ok(bytes) => {
+            Ok((key, bytes)) => {
                 let id = FileId(self.config.files.len() as u32);
                 let parsed = parse(&bytes, id);
                 let added = self.config.sources.add(path.to_path_buf(), bytes);
                 debug_assert_eq!(added, id);
                 self.config.files.push(parsed);
-                if let Ok(key) = self.fs.identity(path) {
-                    self.seen.insert(key, id);
-                }
+                self.seen.insert(key, id);
                 self.queue.push(id);
                 Some(id)
             }

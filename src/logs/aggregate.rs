@@ -250,10 +250,24 @@ pub struct Counter<'f> {
     /// handful, found by a short scan instead of a hash lookup (flushed into
     /// `stats.servers` by `flush_status`).
     srv_local: Vec<(Vec<u8>, Vec<u8>, ServerStat)>,
+    /// The tables this counter fills.
+    pub part: Part,
 }
 
 /// Servers kept in a counter's front table.
 const SRV_LOCAL: usize = 8;
+
+/// Which tables a [`Counter`] fills: all of them, or (two counters given the same lines
+/// in the same order, on two threads) the certificate table on one side and everything
+/// else on the other; [`Counter::take_certs`] then joins them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    All,
+    /// Everything but `certs` and `certs_other`.
+    NoCerts,
+    /// Only `certs` and `certs_other` (and the verify ids they count by).
+    CertsOnly,
+}
 
 impl Stats {
     pub fn new(limit: usize, bucket_secs: i64) -> Stats {
@@ -462,6 +476,65 @@ impl Stats {
     }
 }
 
+/// Counts a matched line's client certificate (subject + serial) in `st.certs`.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn count_cert(
+    st: &mut Stats,
+    rec: &Record,
+    line: &[u8],
+    key: &mut Vec<u8>,
+    [d1, d2]: [&mut Vec<u8>; 2],
+    esc: Escape,
+    t: Option<i64>,
+    vid: Option<u32>,
+) {
+    let limit = st.limit;
+    let subject = rec.raw(line, Field::SubjectDn);
+    let serial = rec.raw(line, Field::Serial);
+    if subject.is_some() || serial.is_some() {
+        // Keyed by the escaped bytes (one format per counter); `merge` re-keys by
+        // the decoded subject and serial.
+        key.clear();
+        key.extend_from_slice(subject.unwrap_or(b""));
+        key.push(0);
+        key.extend_from_slice(serial.unwrap_or(b""));
+        let c = if let Some(c) = st.certs.get_mut(&key[..]) {
+            Some(c)
+        } else if st.certs.len() < limit {
+            let mut dec = Vec::new();
+            let c = CertStat {
+                subject: unescape(subject.unwrap_or(b""), esc, d1).to_vec(),
+                serial: unescape(serial.unwrap_or(b""), esc, d2).to_vec(),
+                issuer: rec
+                    .raw(line, Field::IssuerDn)
+                    .map(|v| unescape(v, esc, &mut dec).to_vec())
+                    .unwrap_or_default(),
+                fingerprint: rec
+                    .raw(line, Field::Fingerprint)
+                    .map(|v| v.to_vec())
+                    .unwrap_or_default(),
+                not_after: rec
+                    .raw(line, Field::VEnd)
+                    .and_then(|v| time::parse_openssl_time(unescape(v, esc, &mut dec))),
+                ..CertStat::default()
+            };
+            Some(st.certs.entry(key.clone()).or_insert(Box::new(c)))
+        } else {
+            st.certs_other += 1;
+            None
+        };
+        if let Some(c) = c {
+            c.count += 1;
+            c.first_seen = min_opt(c.first_seen, t);
+            c.last_seen = max_opt(c.last_seen, t);
+            if let Some(id) = vid {
+                vbump(&mut c.verify, id, 1);
+            }
+        }
+    }
+}
+
 fn remapped(src: &[u64], remap: &[u32]) -> VCounts {
     let mut v = VCounts::new();
     vadd(&mut v, src, remap);
@@ -510,6 +583,29 @@ impl<'f> Counter<'f> {
             last_time: None,
             bucket: None,
             srv_local: Vec::new(),
+            part: Part::All,
+        }
+    }
+
+    /// Moves the certificate table of `certs` (a [`Part::CertsOnly`] counter that saw
+    /// the same lines) into this ([`Part::NoCerts`]) counter's stats.
+    pub fn take_certs(&mut self, certs: Stats) {
+        // Both counters interned the same verify values in the same order; map by name
+        // all the same.
+        let remap: Vec<u32> = certs
+            .verify_names
+            .iter()
+            .map(|n| self.stats.intern(n))
+            .collect();
+        let st = &mut self.stats;
+        st.certs_other += certs.certs_other;
+        // The table itself (not its rows re-inserted): the same table, in the same
+        // order, as one counter filling everything would have.
+        st.certs = certs.certs;
+        if remap.iter().enumerate().any(|(i, r)| *r as usize != i) {
+            for c in st.certs.values_mut() {
+                c.verify = remapped(&c.verify, &remap);
+            }
         }
     }
 
@@ -597,6 +693,48 @@ impl<'f> Counter<'f> {
             self.unmatched(line, line_no);
             return;
         }
+        self.count_matched(fmt, line);
+    }
+
+    /// Counts one access log line whose fields another thread extracted with this
+    /// counter's format (`None`: the line did not match it). Counts exactly as
+    /// [`Counter::access_line`] does.
+    #[inline]
+    pub fn access_extracted(&mut self, line: &[u8], line_no: u64, rec: Option<&Record>) {
+        self.stats.lines += 1;
+        self.stats.access_lines += 1;
+        self.stats.files[self.file_index].lines += 1;
+        if line.is_empty() {
+            return;
+        }
+        let Some(fmt) = self.format else { return };
+        let Some(rec) = rec else {
+            self.unmatched(line, line_no);
+            return;
+        };
+        self.rec.clone_from(rec);
+        self.count_matched(fmt, line);
+    }
+
+    /// For a [`Part::CertsOnly`] counter: extracts the fields of an access log line and
+    /// counts its certificate; returns the fields (for the other counter's
+    /// [`Counter::access_extracted`]), `None` when the line does not match.
+    #[inline]
+    pub fn certs_line(&mut self, line: &[u8]) -> Option<&Record> {
+        if line.is_empty() {
+            return None;
+        }
+        let fmt = self.format?;
+        if !fmt.extract(line, &mut self.rec) {
+            return None;
+        }
+        self.count_matched(fmt, line);
+        Some(&self.rec)
+    }
+
+    /// Counts a line that matched `fmt` (its fields in `self.rec`).
+    #[inline]
+    fn count_matched(&mut self, fmt: &LogFormat, line: &[u8]) {
         // Time first: `--since` may skip the line.
         let t = self.line_time(line);
         let rec = &self.rec;
@@ -608,14 +746,24 @@ impl<'f> Counter<'f> {
             return;
         }
         let st = &mut self.stats;
-        st.matched += 1;
-        st.files[self.file_index].matched += 1;
         let limit = st.limit;
         let [d0, d1, d2] = &mut self.dec;
         let verify: &[u8] = match rec.raw(line, Field::Verify) {
             Some(v) => unescape(v, esc, d0),
             None => b"-",
         };
+        if self.part == Part::CertsOnly {
+            let vid = fmt.has(Field::Verify).then(|| {
+                match st.verify_names.iter().position(|n| eq_small(n, verify)) {
+                    Some(i) => i as u32,
+                    None => st.intern(verify),
+                }
+            });
+            count_cert(st, rec, line, &mut self.key, [d1, d2], esc, t, vid);
+            return;
+        }
+        st.matched += 1;
+        st.files[self.file_index].matched += 1;
         let status = rec.raw(line, Field::Status).and_then(parse_status);
         if let Some(s) = status {
             if let Some(n) = self.status_buf.get_mut(s as usize) {
@@ -697,49 +845,8 @@ impl<'f> Counter<'f> {
         }
 
         // Client certificate: subject + serial.
-        let subject = rec.raw(line, Field::SubjectDn);
-        let serial = rec.raw(line, Field::Serial);
-        if subject.is_some() || serial.is_some() {
-            // Keyed by the escaped bytes (one format per counter); `merge` re-keys by
-            // the decoded subject and serial.
-            let key = &mut self.key;
-            key.clear();
-            key.extend_from_slice(subject.unwrap_or(b""));
-            key.push(0);
-            key.extend_from_slice(serial.unwrap_or(b""));
-            let c = if let Some(c) = st.certs.get_mut(&key[..]) {
-                Some(c)
-            } else if st.certs.len() < limit {
-                let mut dec = Vec::new();
-                let c = CertStat {
-                    subject: unescape(subject.unwrap_or(b""), esc, d1).to_vec(),
-                    serial: unescape(serial.unwrap_or(b""), esc, d2).to_vec(),
-                    issuer: rec
-                        .raw(line, Field::IssuerDn)
-                        .map(|v| unescape(v, esc, &mut dec).to_vec())
-                        .unwrap_or_default(),
-                    fingerprint: rec
-                        .raw(line, Field::Fingerprint)
-                        .map(|v| v.to_vec())
-                        .unwrap_or_default(),
-                    not_after: rec
-                        .raw(line, Field::VEnd)
-                        .and_then(|v| time::parse_openssl_time(unescape(v, esc, &mut dec))),
-                    ..CertStat::default()
-                };
-                Some(st.certs.entry(key.clone()).or_insert(Box::new(c)))
-            } else {
-                st.certs_other += 1;
-                None
-            };
-            if let Some(c) = c {
-                c.count += 1;
-                c.first_seen = min_opt(c.first_seen, t);
-                c.last_seen = max_opt(c.last_seen, t);
-                if let Some(id) = vid {
-                    vbump(&mut c.verify, id, 1);
-                }
-            }
+        if self.part == Part::All {
+            count_cert(st, rec, line, &mut self.key, [d1, d2], esc, t, vid);
         }
 
         // Clients without a valid certificate.

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::error::Error;
-use crate::logs::aggregate::{Counter, FileInfo, Stats};
+use crate::logs::aggregate::{Counter, FileInfo, Part, Stats};
 use crate::logs::errorlog;
 use crate::logs::format::{LogFormat, Record};
 use crate::logs::options::Kind;
@@ -305,6 +305,8 @@ pub fn resolve(
 struct Task {
     spec: usize,
     range: Option<(u64, u64)>,
+    /// Read a whole stream in a pipeline of threads (see [`pipeline`]).
+    pipelined: bool,
 }
 
 /// Settings shared by all workers.
@@ -375,6 +377,14 @@ fn count_task(job: &Job<'_>, t: &Task) -> Result<Stats, Error> {
     // A chunk starting at `start > 0` reads from `start - 1` and skips through the first
     // newline: a line starting exactly at `start` is then kept.
     let range = t.range.map(|(s, e)| (s.saturating_sub(1), e, s > 0));
+    // (`pipeline` gives `None` when it could not start its threads: read on this one.)
+    if t.pipelined
+        && range.is_none()
+        && let Some(res) = pipeline(&mut *reader, kind, fmt, &mut counter, job.progress)
+    {
+        res.map_err(|e| io_error(&name, &e))?;
+        return Ok(counter.finish());
+    }
     let res = match kind {
         Kind::Access => for_each_line(&mut reader, range, job.progress, |l, n| {
             counter.access_line(l, n)
@@ -398,6 +408,8 @@ pub fn run(job: &Job<'_>) -> Result<Stats, Error> {
             .and_then(plain_size);
         match size {
             Some(size) if size > CHUNK_MIN => {
+                // One chunk per thread: where the chunks start decides which rows a
+                // full table (`--limit`) keeps, so this is part of the output.
                 let n = (job.threads as u64).min(size / (CHUNK_MIN / 2)).max(1);
                 for k in 0..n {
                     tasks.push(Task {
@@ -410,17 +422,37 @@ pub fn run(job: &Job<'_>) -> Result<Stats, Error> {
                                 size * (k + 1) / n
                             },
                         )),
+                        pipelined: false,
                     });
                 }
             }
             _ => tasks.push(Task {
                 spec: i,
                 range: None,
+                pipelined: false,
             }),
         }
     }
-    let results: Mutex<Vec<Option<Result<Stats, Error>>>> =
-        Mutex::new((0..tasks.len()).map(|_| None).collect());
+    // A stream that cannot be split (stdin, gzip, a small file) gets threads of its own
+    // when there are at least two threads for each task: reading (and decompressing),
+    // extracting the fields with the certificate table, and counting the other tables
+    // then run at the same time. Each table is still counted on one thread, in the order
+    // of the lines, so the result is the one-thread result (see [`pipeline`]).
+    if job.threads >= 2 * tasks.len() {
+        for t in &mut tasks {
+            t.pipelined = t.range.is_none();
+        }
+    }
+    // Results are merged in the order of the tasks (so that "first seen" stays the
+    // first in the file) as soon as the tasks before them are done: at most the
+    // results that finished early wait in memory, not one per chunk.
+    let merged = Mutex::new(Merged {
+        total: job.template.empty_like(),
+        pending: (0..tasks.len()).map(|_| None).collect(),
+        next: 0,
+        lines_before: vec![0; job.specs.len()],
+        error: None,
+    });
     let next = AtomicUsize::new(0);
     let workers = job.threads.clamp(1, tasks.len().max(1));
     let work = || {
@@ -428,8 +460,9 @@ pub fn run(job: &Job<'_>) -> Result<Stats, Error> {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(t) = tasks.get(i) else { break };
             let r = count_task(job, t);
-            if let Ok(mut v) = results.lock() {
-                v[i] = Some(r);
+            if let Ok(mut m) = merged.lock() {
+                m.pending[i] = Some(r);
+                m.advance(&tasks);
             }
         }
     };
@@ -441,27 +474,268 @@ pub fn run(job: &Job<'_>) -> Result<Stats, Error> {
         }
         work();
     });
-    let results = results.into_inner().unwrap_or_default();
-    let mut total = job.template.empty_like();
-    let mut lines_before: Vec<u64> = vec![0; job.specs.len()];
-    for (t, r) in tasks.iter().zip(results) {
-        let mut st = match r {
-            Some(r) => r?,
+    let m = merged.into_inner().map_err(|_| Error::Input {
+        path: "<logs>".into(),
+        message: "a reader thread failed".into(),
+    })?;
+    if let Some(e) = m.error {
+        return Err(e);
+    }
+    if m.next < tasks.len() {
+        return Err(Error::Input {
+            path: job.specs[tasks[m.next].spec].display(),
+            message: "a reader thread failed".into(),
+        });
+    }
+    Ok(m.total)
+}
+
+/// The tasks' results merged so far, in task order.
+struct Merged {
+    total: Stats,
+    /// Results not merged yet (a task after one still running).
+    pending: Vec<Option<Result<Stats, Error>>>,
+    /// The first task not merged.
+    next: usize,
+    /// Lines of each spec in the tasks merged (to number the samples of later chunks).
+    lines_before: Vec<u64>,
+    /// The first error, in task order: nothing after it is merged.
+    error: Option<Error>,
+}
+
+impl Merged {
+    fn advance(&mut self, tasks: &[Task]) {
+        while self.error.is_none() && self.next < tasks.len() {
+            let Some(r) = self.pending[self.next].take() else {
+                return;
+            };
+            let t = &tasks[self.next];
+            match r {
+                Ok(mut st) => {
+                    let off = self.lines_before[t.spec];
+                    for s in &mut st.unmatched_samples {
+                        s.line += off;
+                    }
+                    self.lines_before[t.spec] += st.files.first().map_or(0, |f| f.lines);
+                    self.total.merge(st);
+                }
+                Err(e) => self.error = Some(e),
+            }
+            self.next += 1;
+        }
+    }
+}
+
+/// Lines on their way from one thread of [`pipeline`] to the next.
+#[derive(Default)]
+struct Block {
+    /// Whole lines, each ending in a newline, except a last one when `tail` is set.
+    data: Vec<u8>,
+    /// The bytes after the last newline are a line too: the end of the stream, or the
+    /// kept part of a line cut at [`MAX_LINE`].
+    tail: bool,
+    /// Filled by the extracting thread: each line's range in `data` and its fields
+    /// (`None`: the line does not match the format).
+    lines: Vec<(u32, u32, Option<Record>)>,
+}
+
+/// Blocks in flight between two threads of a pipeline.
+const PIPE_DEPTH: usize = 2;
+
+/// Reads `r` into blocks of whole lines, calling `send` with each (it returns false
+/// when nobody reads them any more). Lines are those of [`for_each_line`] (without a
+/// range): a line longer than [`MAX_LINE`] keeps its first `MAX_LINE` bytes and the
+/// rest is dropped.
+fn read_blocks(
+    r: &mut dyn Read,
+    progress: Option<&AtomicU64>,
+    mut fresh: impl FnMut() -> Block,
+    mut send: impl FnMut(Block) -> bool,
+) -> io::Result<()> {
+    let new_block = |fresh: &mut dyn FnMut() -> Block| {
+        let mut b = fresh();
+        if b.data.capacity() > 2 * BUF_SIZE {
+            b.data = Vec::new();
+        }
+        b.data.resize(BUF_SIZE, 0);
+        b.tail = false;
+        b
+    };
+    let mut cur = new_block(&mut fresh);
+    let mut filled = 0usize;
+    let mut cut = false; // inside an over-long line: drop through the next newline
+    loop {
+        let n = match r.read(&mut cur.data[filled..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if let Some(p) = progress {
+            p.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        if n == 0 {
+            if filled > 0 {
+                cur.data.truncate(filled);
+                cur.tail = true;
+                send(cur);
+            }
+            return Ok(());
+        }
+        if cut {
+            // `filled` is 0 here.
+            match memchr::memchr(b'\n', &cur.data[..n]) {
+                Some(i) => {
+                    cur.data.copy_within(i + 1..n, 0);
+                    filled = n - i - 1;
+                    cut = false;
+                }
+                None => filled = 0,
+            }
+            continue;
+        }
+        filled += n;
+        if filled < cur.data.len() {
+            continue;
+        }
+        match memchr::memrchr(b'\n', &cur.data[..filled]) {
+            Some(p) => {
+                let mut next = new_block(&mut fresh);
+                let rest = filled - (p + 1);
+                if next.data.len() < 2 * rest {
+                    next.data.resize((2 * rest).min(MAX_LINE), 0);
+                }
+                next.data[..rest].copy_from_slice(&cur.data[p + 1..filled]);
+                cur.data.truncate(p + 1);
+                if !send(cur) {
+                    return Ok(());
+                }
+                cur = next;
+                filled = rest;
+            }
+            None if cur.data.len() < MAX_LINE => {
+                let l = cur.data.len();
+                cur.data.resize((l * 2).min(MAX_LINE), 0);
+            }
             None => {
-                return Err(Error::Input {
-                    path: job.specs[t.spec].display(),
-                    message: "a reader thread failed".into(),
+                // An over-long line: keep what we have, drop the rest of it.
+                cur.tail = true;
+                if !send(cur) {
+                    return Ok(());
+                }
+                cur = new_block(&mut fresh);
+                filled = 0;
+                cut = true;
+            }
+        }
+    }
+}
+
+/// Calls `f(start, end)` for each line of a block.
+#[inline]
+fn block_lines(b: &Block, mut f: impl FnMut(usize, usize)) {
+    let mut start = 0;
+    for i in memchr::memchr_iter(b'\n', &b.data) {
+        f(start, i);
+        start = i + 1;
+    }
+    if b.tail && start < b.data.len() {
+        f(start, b.data.len());
+    }
+}
+
+/// Counts a whole stream with more threads: one reads (and decompresses) it into
+/// blocks of lines; for access logs one extracts the fields and counts the certificate
+/// table (a [`Part::CertsOnly`] counter, whose table is moved into `counter` at the
+/// end); this one counts the rest (error logs: everything). Every table is filled by
+/// one thread in the order of the lines, so every row, sample, first-seen value and
+/// `--limit` cut is the one-thread result. `None` when no thread could be started
+/// (nothing was read then).
+fn pipeline(
+    r: &mut (dyn Read + Send),
+    kind: Kind,
+    fmt: Option<&LogFormat>,
+    counter: &mut Counter<'_>,
+    progress: Option<&AtomicU64>,
+) -> Option<io::Result<u64>> {
+    use std::sync::mpsc;
+    let (free_tx, free_rx) = mpsc::channel::<Block>();
+    let (read_tx, read_rx) = mpsc::sync_channel::<Block>(PIPE_DEPTH);
+    std::thread::scope(|s| {
+        // Access logs: a thread between reading and counting extracts the fields, and
+        // counts the certificate table (the rest is counted on this thread).
+        let (count_rx, extractor) = match (kind, fmt) {
+            (Kind::Access, Some(fmt)) => {
+                let (tx, rx) = mpsc::sync_channel::<Block>(PIPE_DEPTH);
+                let mut certs = Counter::new(counter.stats.empty_like(), Some(fmt), 0);
+                certs.part = Part::CertsOnly;
+                certs.cutoff = counter.cutoff;
+                let h = std::thread::Builder::new()
+                    .spawn_scoped(s, move || {
+                        for mut b in read_rx {
+                            let mut lines = std::mem::take(&mut b.lines);
+                            lines.clear();
+                            block_lines(&b, |a, e| {
+                                let rec = certs.certs_line(&b.data[a..e]).cloned();
+                                lines.push((a as u32, e as u32, rec));
+                            });
+                            b.lines = lines;
+                            if tx.send(b).is_err() {
+                                break;
+                            }
+                        }
+                        certs.finish()
+                    })
+                    .ok()?;
+                (rx, Some(h))
+            }
+            _ => (read_rx, None),
+        };
+        let reader = std::thread::Builder::new()
+            .spawn_scoped(s, move || {
+                read_blocks(
+                    r,
+                    progress,
+                    || free_rx.try_recv().unwrap_or_default(),
+                    |b| read_tx.send(b).is_ok(),
+                )
+            })
+            .ok()?;
+        if extractor.is_some() {
+            counter.part = Part::NoCerts;
+        }
+        let mut line_no = 0u64;
+        for b in count_rx {
+            if extractor.is_some() {
+                for (a, e, rec) in &b.lines {
+                    line_no += 1;
+                    counter.access_extracted(
+                        &b.data[*a as usize..*e as usize],
+                        line_no,
+                        rec.as_ref(),
+                    );
+                }
+            } else {
+                block_lines(&b, |a, e| {
+                    line_no += 1;
+                    match kind {
+                        Kind::Access => counter.access_line(&b.data[a..e], line_no),
+                        Kind::Error => counter.error_line(&b.data[a..e], line_no),
+                    }
                 });
             }
-        };
-        let off = lines_before[t.spec];
-        for s in &mut st.unmatched_samples {
-            s.line += off;
+            let _ = free_tx.send(b);
         }
-        lines_before[t.spec] += st.files.first().map_or(0, |f| f.lines);
-        total.merge(st);
-    }
-    Ok(total)
+        let failed = || io::Error::other("a reader thread failed");
+        let res = reader.join().unwrap_or_else(|_| Err(failed()));
+        if let Some(h) = extractor {
+            counter.part = Part::All;
+            match h.join() {
+                Ok(certs) => counter.take_certs(certs),
+                Err(_) => return Some(Err(failed())),
+            }
+        }
+        Some(res.map(|()| line_no))
+    })
 }
 
 /// The size of a regular, uncompressed file.
@@ -489,6 +763,137 @@ mod tests {
         })
         .unwrap();
         out
+    }
+
+    /// Gives its bytes in short reads of varying size, as a pipe does.
+    struct Trickle {
+        data: Vec<u8>,
+        at: usize,
+        n: usize,
+    }
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.n = (self.n * 7 + 3) % 70_000;
+            let k = (self.n + 1).min(buf.len()).min(self.data.len() - self.at);
+            buf[..k].copy_from_slice(&self.data[self.at..self.at + k]);
+            self.at += k;
+            Ok(k)
+        }
+    }
+
+    /// Regression guard for the pipelined reader: it must cut the stream into the very
+    /// lines `for_each_line` gives (long lines kept, over-long ones cut at MAX_LINE and
+    /// the rest dropped, a last line without newline), whatever the reads return.
+    #[test]
+    fn blocks_hold_the_lines_of_for_each_line() {
+        let mut data = Vec::new();
+        for i in 0..50_000 {
+            data.extend_from_slice(format!("line {i} {}\n", "x".repeat(i % 300)).as_bytes());
+            match i {
+                10_000 => data.extend_from_slice(&vec![b'a'; 3 << 20]),
+                20_000 => data.extend_from_slice(&vec![b'b'; MAX_LINE + 12_345]),
+                30_000 => data.extend_from_slice(&vec![b'c'; MAX_LINE]),
+                40_000 => data.extend_from_slice(b"\n\n\r\n"),
+                _ => {}
+            }
+        }
+        data.extend_from_slice(b"last line without a newline");
+        let digest = |l: &[u8]| (l.len(), l.first().copied(), l.last().copied());
+        let mut want = Vec::new();
+        for_each_line(&mut io::Cursor::new(data.clone()), None, None, |l, _| {
+            want.push(digest(l))
+        })
+        .unwrap();
+        let mut got = Vec::new();
+        let mut r = Trickle { data, at: 0, n: 1 };
+        read_blocks(&mut r, None, Block::default, |b| {
+            block_lines(&b, |a, e| got.push(digest(&b.data[a..e])));
+            true
+        })
+        .unwrap();
+        assert_eq!(got.len(), want.len());
+        assert_eq!(got, want);
+    }
+
+    /// The pipeline (reading, extracting with the certificate table, counting the rest
+    /// on three threads) counts what one thread counts.
+    #[test]
+    fn pipeline_counts_like_one_thread() {
+        let fmt = LogFormat::new(
+            "m",
+            crate::logs::format::Escape::Default,
+            "$remote_addr [$time_local] $status \"$ssl_client_verify\" \"$ssl_client_s_dn\" \"$ssl_client_serial\" $server_name",
+        );
+        let mut data = String::new();
+        for i in 0..30_000 {
+            let v = ["SUCCESS", "NONE", "FAILED:certificate has expired"][i % 3];
+            data.push_str(&format!(
+                "10.0.{}.{} [27/Nov/2025:00:{:02}:{:02} +0000] {} \"{v}\" \"CN=c{}\" \"{:X}\" s{}\n",
+                i % 7,
+                i % 250,
+                i / 600 % 60,
+                i / 10 % 60,
+                if i % 3 == 0 { 200 } else { 400 },
+                i % 900,
+                i % 900,
+                i % 4
+            ));
+            if i % 5000 == 0 {
+                data.push_str("not a line of this format\n");
+            }
+        }
+        let count = |pipelined: bool| {
+            let mut stats = Stats::new(500, 60);
+            stats.files.push(FileInfo::default());
+            let mut c = Counter::new(stats, Some(&fmt), 0);
+            let mut r = io::Cursor::new(data.clone().into_bytes());
+            if pipelined {
+                pipeline(&mut r, Kind::Access, Some(&fmt), &mut c, None)
+                    .expect("threads")
+                    .unwrap();
+            } else {
+                for_each_line(&mut r, None, None, |l, n| c.access_line(l, n)).unwrap();
+            }
+            c.finish()
+        };
+        let (a, b) = (count(false), count(true));
+        assert_eq!(
+            (a.lines, a.matched, a.unmatched),
+            (b.lines, b.matched, b.unmatched)
+        );
+        assert_eq!(a.certs.len(), 500, "the table must be full for this test");
+        assert_eq!(
+            (a.certs_other, a.clients_other),
+            (b.certs_other, b.clients_other)
+        );
+        let lines = |s: &Stats| {
+            s.unmatched_samples
+                .iter()
+                .map(|x| x.line)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(lines(&a), lines(&b));
+        assert_eq!(a.verify_names, b.verify_names);
+        assert_eq!(a.verify, b.verify);
+        for (k, c) in &a.certs {
+            let d = &b.certs[k];
+            assert_eq!(
+                (c.count, c.first_seen, c.last_seen),
+                (d.count, d.first_seen, d.last_seen)
+            );
+            assert_eq!(c.verify, d.verify);
+        }
+        assert_eq!(a.clients.len(), b.clients.len());
+        for (k, c) in &a.clients {
+            assert_eq!((c.none, c.failed, c.status_400), {
+                let d = &b.clients[k];
+                (d.none, d.failed, d.status_400)
+            });
+        }
+        assert_eq!(a.buckets, b.buckets);
+        assert_eq!(a.status, b.status);
+        assert_eq!(a.servers.len(), b.servers.len());
     }
 
     #[test]
