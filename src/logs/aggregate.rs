@@ -679,16 +679,25 @@ impl<'f> Counter<'f> {
         }
     }
 
-    /// Counts one access log line (without its newline).
+    /// Counts an access log line read; the format to match it with, `None` when there is
+    /// nothing to match (an empty line, or no format).
     #[inline]
-    pub fn access_line(&mut self, line: &[u8], line_no: u64) {
+    fn access_read(&mut self, line: &[u8]) -> Option<&'f LogFormat> {
         self.stats.lines += 1;
         self.stats.access_lines += 1;
         self.stats.files[self.file_index].lines += 1;
         if line.is_empty() {
-            return;
+            return None;
         }
-        let Some(fmt) = self.format else { return };
+        self.format
+    }
+
+    /// Counts one access log line (without its newline).
+    #[inline]
+    pub fn access_line(&mut self, line: &[u8], line_no: u64) {
+        let Some(fmt) = self.access_read(line) else {
+            return;
+        };
         if !fmt.extract(line, &mut self.rec) {
             self.unmatched(line, line_no);
             return;
@@ -701,13 +710,9 @@ impl<'f> Counter<'f> {
     /// [`Counter::access_line`] does.
     #[inline]
     pub fn access_extracted(&mut self, line: &[u8], line_no: u64, rec: Option<&Record>) {
-        self.stats.lines += 1;
-        self.stats.access_lines += 1;
-        self.stats.files[self.file_index].lines += 1;
-        if line.is_empty() {
+        let Some(fmt) = self.access_read(line) else {
             return;
-        }
-        let Some(fmt) = self.format else { return };
+        };
         let Some(rec) = rec else {
             self.unmatched(line, line_no);
             return;

@@ -226,14 +226,7 @@ pub fn for_each_line(
     let mut line_no = 0u64;
     let mut cut = false; // inside an over-long line
     loop {
-        let n = match r.read(&mut buf[filled..]) {
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if let Some(p) = progress {
-            p.fetch_add(n as u64, Ordering::Relaxed);
-        }
+        let n = read_counted(r, &mut buf[filled..], progress)?;
         if n == 0 {
             if filled > 0 && !skip_first && !cut && base < end {
                 line_no += 1;
@@ -539,6 +532,25 @@ struct Block {
     lines: Vec<(u32, u32, Option<Record>)>,
 }
 
+/// One read (again when interrupted), added to `progress`.
+fn read_counted<R: Read + ?Sized>(
+    r: &mut R,
+    buf: &mut [u8],
+    progress: Option<&AtomicU64>,
+) -> io::Result<usize> {
+    let n = loop {
+        match r.read(buf) {
+            Ok(n) => break n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    };
+    if let Some(p) = progress {
+        p.fetch_add(n as u64, Ordering::Relaxed);
+    }
+    Ok(n)
+}
+
 /// Blocks in flight between two threads of a pipeline.
 const PIPE_DEPTH: usize = 2;
 
@@ -565,14 +577,7 @@ fn read_blocks(
     let mut filled = 0usize;
     let mut cut = false; // inside an over-long line: drop through the next newline
     loop {
-        let n = match r.read(&mut cur.data[filled..]) {
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if let Some(p) = progress {
-            p.fetch_add(n as u64, Ordering::Relaxed);
-        }
+        let n = read_counted(r, &mut cur.data[filled..], progress)?;
         if n == 0 {
             if filled > 0 {
                 cur.data.truncate(filled);
