@@ -104,6 +104,18 @@ GOFMT='%h - [%d:%t %^] "%r" %s %^'
 GOARGS=(--log-format="$GOFMT" --date-format=%d/%b/%Y --time-format=%T)
 AWKPROG='{c[$9]++} END {for (k in c) print k, c[k]}'
 go_ok() { (( N <= GOACCESS_MAX )); }
+# The peers reading FILE through a pipe from FEED (zcat or cat).
+piped_peers() { # feed, file
+  measure "$1 \| wc -l" sh -c '"$1" "$2" | wc -l' sh "$1" "$2"
+  measure "$1 \| mawk c[\$9]++" sh -c '"$1" "$2" | mawk "$3"' sh "$1" "$2" "$AWKPROG"
+}
+piped_goaccess() { # feed, file
+  if go_ok; then
+    RUNS=1 measure "$1 \| goaccess -" bash -c '"$1" "$2" | goaccess - "${@:4}" -o "$3"' sh "$1" "$2" "$WORK/goaccess-$1.json" "${GOARGS[@]}"
+  else
+    printf '| %-30s | (not run: more than GOACCESS_MAX=%s lines) | | | | |\n' "$1 \| goaccess -" "$GOACCESS_MAX"
+  fi
+}
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 echo
 echo "$N lines, $((SIZE / 1048576)) MiB plain, $((GZSIZE / 1048576)) MiB gzip -6; $(nproc) CPUs, $(uname -m); $(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -127,31 +139,21 @@ for series in $SERIES; do
       ;;
     gz)
       header ".gz file, gzip -6 ($N lines)"
-      measure "zcat \| wc -l" sh -c 'zcat "$1" | wc -l' sh "$GZ"
-      measure "zcat \| mawk c[\$9]++" sh -c 'zcat "$1" | mawk "$2"' sh "$GZ" "$AWKPROG"
+      piped_peers zcat "$GZ"
       while read -r tag bin; do
         measure "$tag" "$bin" logs --log-format-string "$FORMAT" --format json "$GZ"
         measure "$tag -j1" "$bin" logs --threads 1 --log-format-string "$FORMAT" --format json "$GZ"
       done < <(ours)
-      if go_ok; then
-        RUNS=1 measure "zcat \| goaccess -" bash -c 'zcat "$1" | goaccess - "${@:3}" -o "$2"' sh "$GZ" "$WORK/goaccess-gz.json" "${GOARGS[@]}"
-      else
-        echo "| zcat \| goaccess -             | (not run: more than GOACCESS_MAX=$GOACCESS_MAX lines) | | | | |"
-      fi
+      piped_goaccess zcat "$GZ"
       ;;
     stdin)
       header "stdin: cat FILE | tool ($N lines)"
-      measure "cat \| wc -l" sh -c 'cat "$1" | wc -l' sh "$LOG"
-      measure "cat \| mawk c[\$9]++" sh -c 'cat "$1" | mawk "$2"' sh "$LOG" "$AWKPROG"
+      piped_peers cat "$LOG"
       while read -r tag bin; do
         measure "cat \| $tag -" sh -c 'cat "$1" | "$2" logs --log-format-string "$3" --format json -' sh "$LOG" "$bin" "$FORMAT"
         measure "cat \| $tag -j1 -" sh -c 'cat "$1" | "$2" logs --threads 1 --log-format-string "$3" --format json -' sh "$LOG" "$bin" "$FORMAT"
       done < <(ours)
-      if go_ok; then
-        RUNS=1 measure "cat \| goaccess -" bash -c 'cat "$1" | goaccess - "${@:3}" -o "$2"' sh "$LOG" "$WORK/goaccess-stdin.json" "${GOARGS[@]}"
-      else
-        echo "| cat \| goaccess -              | (not run: more than GOACCESS_MAX=$GOACCESS_MAX lines) | | | | |"
-      fi
+      piped_goaccess cat "$LOG"
       ;;
     *) echo "unknown series: $series" >&2; exit 2 ;;
   esac
